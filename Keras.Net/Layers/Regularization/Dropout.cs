@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+
+namespace Keras.Layers;
+
+/// <summary>
+/// Randomly sets inputs to 0 with probability <c>rate</c> during training and scales the rest by
+/// 1/(1 - rate); the identity at inference (Keras's <c>Dropout</c>).
+/// </summary>
+public sealed class Dropout : Layer
+{
+    private readonly SeedGenerator _seeds;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="rate">Fraction of inputs to drop, in [0, 1).</param>
+    /// <param name="seed">Seed of the dropout masks (repeatable runs).</param>
+    /// <param name="name">Layer name.</param>
+    /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
+    public Dropout(double rate, int? seed = null, string? name = null, Shape? inputShape = null)
+        : base(name, true, DType.Float32, inputShape)
+    {
+        if (!(rate >= 0 && rate < 1))
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, $"Dropout \"{Name}\": rate must be in [0, 1).");
+        Rate = rate;
+        Seed = seed;
+        _seeds = new SeedGenerator(seed);
+        SupportsMasking = true;
+        Built = true;
+    }
+
+    /// <summary>Fraction of inputs dropped in training.</summary>
+    public double Rate { get; }
+
+    /// <summary>The seed given, if any.</summary>
+    public int? Seed { get; }
+
+    /// <inheritdoc />
+    protected override Tensors Call(Tensors inputs, bool training, Tensors? mask) =>
+        training && Rate > 0 ? Ops.Dropout(inputs, Rate, _seeds.Next()) : inputs;
+
+    /// <inheritdoc />
+    public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+
+    /// <inheritdoc />
+    public override JsonObject GetConfig()
+    {
+        var c = base.GetConfig();
+        c["rate"] = Rate;
+        c["seed"] = Seed;
+        c["noise_shape"] = null;
+        return c;
+    }
+}

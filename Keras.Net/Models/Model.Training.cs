@@ -1,0 +1,357 @@
+using Keras.Backend;
+using Keras.Callbacks;
+using Keras.Data;
+using Keras.Losses;
+using Keras.Metrics;
+using Keras.Optimizers;
+using Keras.Trainers;
+using NumSharp;
+
+namespace Keras.Models;
+
+public partial class Model
+{
+    private Optimizer? _optimizer;
+    private CompileState? _compiled;
+
+    /// <summary>Where progress bars and summaries are written (the console by default).</summary>
+    public TextWriter ProgressOutput { get; set; } = Console.Out;
+
+    /// <summary>The optimizer given to <see cref="Compile(Optimizer?, Loss?, IEnumerable{Metric}?, IReadOnlyList{double}?)"/>.</summary>
+    public Optimizer? Optimizer => _optimizer;
+
+    /// <summary>Whether <see cref="Compile(Optimizer?, Loss?, IEnumerable{Metric}?, IReadOnlyList{double}?)"/> has been called.</summary>
+    public bool IsCompiled => _compiled is not null;
+
+    /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch (Keras's <c>stop_training</c>).</summary>
+    public bool StopTraining { get; set; }
+
+    /// <summary>
+    /// Configures training (Keras's <c>compile</c>): the optimizer (default <c>rmsprop</c>), one loss
+    /// for every output, metrics (e.g. <c>["accuracy"]</c>) and per-output loss weights.
+    /// </summary>
+    public void Compile(Optimizer? optimizer = null, Loss? loss = null, IEnumerable<Metric>? metrics = null, IReadOnlyList<double>? lossWeights = null) =>
+        CompileCore(optimizer, n => Enumerable.Repeat(loss, n).ToArray(), metrics, lossWeights);
+
+    /// <summary>Configures training with one loss per output, in output order.</summary>
+    public void Compile(Optimizer optimizer, IReadOnlyList<Loss> losses, IEnumerable<Metric>? metrics = null, IReadOnlyList<double>? lossWeights = null) =>
+        CompileCore(optimizer, n => n == losses.Count
+            ? losses.ToArray()
+            : throw new ArgumentException($"Model \"{Name}\" has {n} output(s) ({string.Join(", ", OutputNames)}) but {losses.Count} losses were given.", nameof(losses)),
+            metrics, lossWeights);
+
+    /// <summary>Configures training with losses by output name (outputs without a loss are not trained on).</summary>
+    public void Compile(Optimizer optimizer, IReadOnlyDictionary<string, Loss> losses, IEnumerable<Metric>? metrics = null, IReadOnlyDictionary<string, double>? lossWeights = null)
+    {
+        foreach (var key in losses.Keys.Where(k => !OutputNames.Contains(k)))
+            throw new ArgumentException($"Compile: unknown output '{key}'. Outputs of model \"{Name}\": {string.Join(", ", OutputNames)}.", nameof(losses));
+        CompileCore(optimizer, _ => OutputNames.Select(n => losses.GetValueOrDefault(n)).ToArray(), metrics,
+            lossWeights is null ? null : OutputNames.Select(n => lossWeights.GetValueOrDefault(n, 1.0)).ToArray());
+    }
+
+    private void CompileCore(Optimizer? optimizer, Func<int, Loss?[]> losses, IEnumerable<Metric>? metrics, IReadOnlyList<double>? lossWeights)
+    {
+        _optimizer?.Dispose();
+        _compiled?.Dispose();
+        _optimizer = optimizer ?? new RMSprop();
+        _pendingCompile = (losses, metrics?.ToArray() ?? [], lossWeights);
+        _compiled = null;
+        if (IsGraphNetwork) ResolveCompile();
+        else _compiledPending = true;
+    }
+
+    private (Func<int, Loss?[]> Losses, Metric[] Metrics, IReadOnlyList<double>? Weights) _pendingCompile;
+    private bool _compiledPending;
+
+    private CompileState ResolveCompile()
+    {
+        var names = OutputNames;
+        var losses = _pendingCompile.Losses(names.Count);
+        if (losses.All(l => l is null))
+            throw new InvalidOperationException($"Model \"{Name}\" was compiled without a loss; pass loss: to Compile.");
+        var weights = _pendingCompile.Weights ?? Enumerable.Repeat(1.0, names.Count).ToArray();
+        if (weights.Count != names.Count)
+            throw new ArgumentException($"Model \"{Name}\" has {names.Count} output(s) but {weights.Count} loss weights were given.");
+        _compiled = new CompileState(losses, weights, _pendingCompile.Metrics, names);
+        _compiledPending = false;
+        return _compiled;
+    }
+
+    private CompileState Compiled(string method)
+    {
+        if (_compiled is not null) return _compiled;
+        if (_compiledPending) return ResolveCompile();
+        throw new InvalidOperationException($"You must call Compile() on model \"{Name}\" before {method}().");
+    }
+
+    // ------------------------------------------------------------------ data
+
+    private (Tensor[] X, Tensor[]? Y, long N) PrepareData(object x, object? y, string method)
+    {
+        var xs = DataAdapter.ToTensors(x, "x", Inputs.Select(i => i.Name ?? i.Node!.Layer.Name).ToArray());
+        var ys = y is null ? null : DataAdapter.ToTensors(y, "y", OutputNames);
+        var n = DataAdapter.SampleCount(xs, ys);
+        EnsureBuiltFor(xs);
+        if (IsGraphNetwork && xs.Length != Inputs.Count)
+            throw new ArgumentException($"{method}: model \"{Name}\" expects {Inputs.Count} input array(s) but received {xs.Length}.", nameof(x));
+        return (xs, ys, n);
+    }
+
+    private void EnsureBuiltFor(Tensor[] xs)
+    {
+        if (IsGraphNetwork) return;
+        // Deferred build (Sequential without an input shape, subclassed models): one call on one sample.
+        using var scope = Ops.Scope();
+        using var noGrad = Ops.NoGrad();
+        var sample = xs.Select(t => Ops.Slice(t, 0, 0, Math.Min(1, t.Shape[0]))).ToArray();
+        Apply(new Tensors(sample), training: false);
+    }
+
+    private static Tensor[] Batch(Tensor[] data, Tensor? indices, long start, long count) =>
+        data.Select(t => indices is null ? Ops.Slice(t, 0, start, count) : Ops.Take(t, Ops.Slice(indices, 0, start, count))).ToArray();
+
+    // ------------------------------------------------------------------ fit
+
+    /// <summary>
+    /// Trains the model (Keras's <c>fit</c>). <paramref name="x"/> and <paramref name="y"/> are arrays
+    /// (NDArray, .NET arrays, tensors), lists of them for several inputs/outputs, or dictionaries by name.
+    /// </summary>
+    /// <param name="x">Input data.</param>
+    /// <param name="y">Targets.</param>
+    /// <param name="batchSize">Samples per gradient step (default 32).</param>
+    /// <param name="epochs">Number of passes over the data.</param>
+    /// <param name="verbose">0 silent, 1 progress bar, 2 one line per epoch.</param>
+    /// <param name="callbacks">Callbacks to run.</param>
+    /// <param name="validationSplit">Fraction of the data (taken from the end, before shuffling) held out for validation.</param>
+    /// <param name="validationData">Explicit validation data <c>(x, y)</c>; overrides the split.</param>
+    /// <param name="shuffle">Shuffle the training samples every epoch.</param>
+    /// <param name="initialEpoch">Epoch to start at (to resume training).</param>
+    /// <param name="sampleWeight">Per-sample loss weights.</param>
+    /// <returns>The <see cref="History"/> of per-epoch logs.</returns>
+    public History Fit(object x, object? y = null, int? batchSize = null, int epochs = 1, int verbose = 1,
+        IEnumerable<Callback>? callbacks = null, double validationSplit = 0.0, (object X, object Y)? validationData = null,
+        bool shuffle = true, int initialEpoch = 0, object? sampleWeight = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        if (validationSplit is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
+        if (y is null) throw new ArgumentNullException(nameof(y), "Fit needs targets y.");
+        var bs = batchSize ?? 32;
+        ArgumentOutOfRangeException.ThrowIfLessThan(bs, 1, nameof(batchSize));
+
+        using var dataScope = Ops.Scope();
+        var (xs, ys, n) = PrepareData(x, y, nameof(Fit));
+        var compiled = Compiled(nameof(Fit));
+        var sw = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
+
+        Tensor[]? xVal = null, yVal = null;
+        if (validationData is { } vd)
+        {
+            (xVal, yVal, _) = PrepareData(vd.X, vd.Y, nameof(Fit));
+        }
+        else if (validationSplit > 0)
+        {
+            long split = (long)Math.Floor(n * (1.0 - validationSplit));
+            if (split == 0 || split == n)
+                throw new ArgumentException($"validationSplit {validationSplit} leaves no training or no validation samples out of {n}.", nameof(validationSplit));
+            xVal = xs.Select(t => Ops.Slice(t, 0, split, n - split)).ToArray();
+            yVal = ys!.Select(t => Ops.Slice(t, 0, split, n - split)).ToArray();
+            xs = xs.Select(t => Ops.Slice(t, 0, 0, split)).ToArray();
+            ys = ys!.Select(t => Ops.Slice(t, 0, 0, split)).ToArray();
+            if (sw is not null) sw = Ops.Slice(sw, 0, 0, split);
+            n = split;
+        }
+
+        var trainable = TrainableWeights;
+        if (trainable.Count == 0)
+            throw new InvalidOperationException($"Model \"{Name}\" has no trainable weights; nothing to fit.");
+        _optimizer!.Build(trainable);
+        var sources = trainable.Select(v => v.Value).ToArray();
+
+        var history = new History();
+        var list = new List<Callback>();
+        if (verbose > 0) list.Add(new ProgbarLogger(ProgressOutput, verbose));
+        if (callbacks is not null) list.AddRange(callbacks);
+        list.Add(history);
+        var cbs = new CallbackList(list);
+        int steps = (int)((n + bs - 1) / bs);
+        cbs.Configure(this, new Dictionary<string, int> { ["epochs"] = epochs, ["steps"] = steps, ["verbose"] = verbose });
+        bool batchLogs = cbs.NeedsBatchLogs;
+        var empty = new Dictionary<string, double>();
+
+        StopTraining = false;
+        cbs.Each(c => c.OnTrainBegin(empty));
+        IReadOnlyDictionary<string, double> epochLogs = empty;
+        for (int epoch = initialEpoch; epoch < epochs && !StopTraining; epoch++)
+        {
+            compiled.Reset();
+            cbs.Each(c => c.OnEpochBegin(epoch, empty));
+            using var permutation = shuffle ? KerasBackend.Current.RandomPermutation(n, GlobalRandom.NextSeed()) : null;
+            for (int step = 0; step < steps; step++)
+            {
+                long start = (long)step * bs, count = Math.Min(bs, n - start);
+                using (var scope = Ops.Scope())
+                {
+                    var xb = Batch(xs, permutation, start, count);
+                    var yb = Batch(ys!, permutation, start, count);
+                    var wb = sw is null ? null : Batch([sw], permutation, start, count)[0];
+                    TrainStep(compiled, xb, yb, wb, trainable, sources, count);
+                }
+                if (batchLogs)
+                {
+                    var logs = compiled.Results();
+                    cbs.Each(c => c.OnTrainBatchEnd(step, logs));
+                }
+            }
+            var results = compiled.Results();
+            if (xVal is not null)
+            {
+                foreach (var (k, v) in RunEvaluation(compiled, xVal, yVal!, bs, null, "val_")) results[k] = v;
+            }
+            epochLogs = results;
+            cbs.Each(c => c.OnEpochEnd(epoch, results));
+        }
+        cbs.Each(c => c.OnTrainEnd(epochLogs));
+        return history;
+    }
+
+    private void TrainStep(CompileState compiled, Tensor[] xb, Tensor[] yb, Tensor? wb, IReadOnlyList<Variable> trainable, Tensor[] sources, long count)
+    {
+        var yPred = Apply(new Tensors(xb), training: true);
+        var (total, per) = compiled.ComputeLoss(yb, yPred, wb);
+        var grads = KerasBackend.Current.Gradients(total, sources);
+        _optimizer!.ApplyGradients(grads, trainable);
+        using var noGrad = Ops.NoGrad();
+        compiled.Update(yb, yPred, total, per, count);
+    }
+
+    /// <summary>Runs one gradient step on one batch and returns the batch's loss and metrics (Keras's <c>train_on_batch</c>).</summary>
+    public IReadOnlyDictionary<string, double> TrainOnBatch(object x, object y, object? sampleWeight = null)
+    {
+        using var dataScope = Ops.Scope();
+        var (xs, ys, n) = PrepareData(x, y, nameof(TrainOnBatch));
+        var compiled = Compiled(nameof(TrainOnBatch));
+        var trainable = TrainableWeights;
+        _optimizer!.Build(trainable);
+        compiled.Reset();
+        using (var scope = Ops.Scope())
+        {
+            var wb = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
+            TrainStep(compiled, xs, ys!, wb, trainable, trainable.Select(v => v.Value).ToArray(), n);
+        }
+        return compiled.Results();
+    }
+
+    // ------------------------------------------------------------------ evaluate
+
+    /// <summary>Returns the loss and metrics on the given data (Keras's <c>evaluate</c> with <c>return_dict=True</c>).</summary>
+    public IReadOnlyDictionary<string, double> Evaluate(object x, object y, int? batchSize = null, int verbose = 0,
+        IEnumerable<Callback>? callbacks = null, object? sampleWeight = null)
+    {
+        using var dataScope = Ops.Scope();
+        var (xs, ys, _) = PrepareData(x, y, nameof(Evaluate));
+        var compiled = Compiled(nameof(Evaluate));
+        var sw = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
+        var list = new List<Callback>();
+        if (verbose > 0) list.Add(new ProgbarLogger(ProgressOutput, verbose));
+        if (callbacks is not null) list.AddRange(callbacks);
+        return RunEvaluation(compiled, xs, ys!, batchSize ?? 32, sw, "", new CallbackList(list));
+    }
+
+    /// <summary>Returns the loss and metrics of one batch (Keras's <c>test_on_batch</c>).</summary>
+    public IReadOnlyDictionary<string, double> TestOnBatch(object x, object y, object? sampleWeight = null)
+    {
+        using var dataScope = Ops.Scope();
+        var (xs, ys, n) = PrepareData(x, y, nameof(TestOnBatch));
+        var sw = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
+        return RunEvaluation(Compiled(nameof(TestOnBatch)), xs, ys!, (int)Math.Max(1, n), sw, "");
+    }
+
+    private SortedDictionary<string, double> RunEvaluation(CompileState compiled, Tensor[] xs, Tensor[] ys, int batchSize, Tensor? sw, string prefix, CallbackList? cbs = null)
+    {
+        long n = DataAdapter.SampleCount(xs, ys);
+        int steps = (int)((n + batchSize - 1) / batchSize);
+        var empty = new Dictionary<string, double>();
+        cbs?.Configure(this, new Dictionary<string, int> { ["steps"] = steps, ["evaluating"] = 1 });
+        cbs?.Each(c => c.OnTestBegin(empty));
+        compiled.Reset();
+        for (int step = 0; step < steps; step++)
+        {
+            long start = (long)step * batchSize, count = Math.Min(batchSize, n - start);
+            using (var scope = Ops.Scope())
+            using (var noGrad = Ops.NoGrad())
+            {
+                var xb = Batch(xs, null, start, count);
+                var yb = Batch(ys, null, start, count);
+                var wb = sw is null ? null : Ops.Slice(sw, 0, start, count);
+                var yPred = Apply(new Tensors(xb), training: false);
+                var (total, per) = compiled.ComputeLoss(yb, yPred, wb);
+                compiled.Update(yb, yPred, total, per, count);
+            }
+            if (cbs is { NeedsBatchLogs: true })
+            {
+                var logs = compiled.Results();
+                cbs.Each(c => c.OnTestBatchEnd(step, logs));
+            }
+        }
+        var results = compiled.Results(prefix);
+        cbs?.Each(c => c.OnTestEnd(results));
+        return results;
+    }
+
+    // ------------------------------------------------------------------ predict
+
+    /// <summary>Runs the model on <paramref name="x"/> in batches and returns the (single) output (Keras's <c>predict</c>).</summary>
+    public NDArray Predict(object x, int? batchSize = null, int verbose = 0, IEnumerable<Callback>? callbacks = null)
+    {
+        var outputs = PredictOutputs(x, batchSize, verbose, callbacks);
+        return outputs.Length == 1
+            ? outputs[0]
+            : throw new InvalidOperationException($"Model \"{Name}\" has {outputs.Length} outputs; use PredictOutputs to get all of them.");
+    }
+
+    /// <summary>Runs the model on <paramref name="x"/> in batches and returns every output, in output order.</summary>
+    public NDArray[] PredictOutputs(object x, int? batchSize = null, int verbose = 0, IEnumerable<Callback>? callbacks = null)
+    {
+        using var dataScope = Ops.Scope();
+        var (xs, _, n) = PrepareData(x, null, nameof(Predict));
+        int bs = batchSize ?? 32;
+        ArgumentOutOfRangeException.ThrowIfLessThan(bs, 1, nameof(batchSize));
+        int steps = (int)((n + bs - 1) / bs);
+        var list = new List<Callback>();
+        if (verbose > 0) list.Add(new ProgbarLogger(ProgressOutput, verbose));
+        if (callbacks is not null) list.AddRange(callbacks);
+        var cbs = new CallbackList(list);
+        var empty = new Dictionary<string, double>();
+        cbs.Configure(this, new Dictionary<string, int> { ["steps"] = steps });
+        cbs.Each(c => c.OnPredictBegin(empty));
+        List<HostArray>[]? chunks = null;
+        for (int step = 0; step < steps; step++)
+        {
+            long start = (long)step * bs, count = Math.Min(bs, n - start);
+            using (var scope = Ops.Scope())
+            using (var noGrad = Ops.NoGrad())
+            {
+                var outs = Apply(new Tensors(Batch(xs, null, start, count)), training: false);
+                chunks ??= outs.Select(_ => new List<HostArray>(steps)).ToArray();
+                for (int i = 0; i < outs.Count; i++) chunks[i].Add(outs[i].ToHost());
+            }
+            cbs.Each(c => c.OnPredictBatchEnd(step, empty));
+        }
+        cbs.Each(c => c.OnPredictEnd(empty));
+        if (chunks is null) return [];
+        return chunks.Select(c => BatchCollector.ConcatenateRows(c).ToNDArray()).ToArray();
+    }
+
+    /// <summary>Runs the model on one batch (Keras's <c>predict_on_batch</c>).</summary>
+    public NDArray PredictOnBatch(object x)
+    {
+        using var scope = Ops.Scope();
+        var (xs, _, _) = PrepareData(x, null, nameof(PredictOnBatch));
+        using var noGrad = Ops.NoGrad();
+        var outs = Apply(new Tensors(xs), training: false);
+        if (outs.Count != 1)
+            throw new InvalidOperationException($"Model \"{Name}\" has {outs.Count} outputs; use PredictOutputs.");
+        return outs[0].ToNDArray();
+    }
+}
