@@ -31,5 +31,7 @@ internal static class TestUtil
         }
     }
 
+    public static int[] Dims(NumSharp.NDArray a) => a.shape.Select(d => (int)d).ToArray();
+
     public static float[] Flat(NumSharp.NDArray a) => HostArray.From(a, "a").ToArray<float>();
 }

@@ -128,6 +128,9 @@ public interface IBackend
     Tensor StopGradient(Tensor x);
 
     // ---- memory ----
+    /// <summary>Runtime tensors created on the calling thread and not yet freed (a leak diagnostic).</summary>
+    long LiveTensorCount { get; }
+
     /// <summary>Opens a scope that frees every tensor created inside it when disposed, except those kept.</summary>
     ITensorScope NewScope();
 }

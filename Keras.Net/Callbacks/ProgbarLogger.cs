@@ -87,7 +87,7 @@ public sealed class ProgbarLogger : Callback
 internal sealed class Progbar(int target, TextWriter output, int verbose, int width = 20)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastRender = TimeSpan.MinValue;
+    private TimeSpan? _lastRender;
     private int _previousLength;
 
     public void Update(int current, IReadOnlyDictionary<string, double> values, bool finalize)
@@ -101,7 +101,7 @@ internal sealed class Progbar(int target, TextWriter output, int verbose, int wi
         }
         if (verbose != 1) return;
         // Redraw at most every 50 ms, as Keras does, so printing never slows training.
-        if (!finalize && current < target && (elapsed - _lastRender).TotalMilliseconds < 50) return;
+        if (!finalize && current < target && _lastRender is { } last && (elapsed - last).TotalMilliseconds < 50) return;
         _lastRender = elapsed;
         var digits = target > 0 ? (int)Math.Floor(Math.Log10(target)) + 1 : 1;
         var sb = new StringBuilder();
@@ -144,6 +144,8 @@ internal sealed class Progbar(int target, TextWriter output, int verbose, int wi
     private static string FormatPerStep(double totalSeconds, int steps)
     {
         var perStep = steps > 0 ? totalSeconds / steps : 0;
-        return perStep >= 1 ? $"{perStep:0}s/step" : perStep >= 1e-3 ? $"{perStep * 1e3:0}ms/step" : $"{perStep * 1e6:0}us/step";
+        return perStep >= 1 ? FormattableString.Invariant($"{perStep:0}s/step")
+            : perStep >= 1e-3 ? FormattableString.Invariant($"{perStep * 1e3:0}ms/step")
+            : FormattableString.Invariant($"{perStep * 1e6:0}us/step");
     }
 }

@@ -278,8 +278,16 @@ public abstract class Layer : IDisposable
         }
     }
 
-    /// <summary>Calls the layer on a single input.</summary>
-    public Tensor Apply(Tensor input, bool? training = null) => Apply(new Tensors(input), training).Single;
+    /// <summary>Calls the layer on a single concrete input.</summary>
+    public Tensor Apply(Tensor input, bool? training = null) => SingleOutput(Apply(new Tensors(input), training));
+
+    /// <summary>Calls the layer on a single symbolic input (functional API): <c>var x = new Dense(64).Apply(inputs);</c></summary>
+    public KerasTensor Apply(KerasTensor input, bool? training = null) => (KerasTensor)SingleOutput(Apply(new Tensors(input), training));
+
+    private Tensor SingleOutput(Tensors outputs) => outputs.Count == 1
+        ? outputs[0]
+        : throw new InvalidOperationException(
+            $"Layer \"{Name}\" returned {outputs.Count} outputs; call Apply(new Tensors(x)) to receive all of them.");
 
     private static Tensors? CollectMask(Tensors inputs)
     {

@@ -391,6 +391,8 @@ internal sealed class TorchBackend : IBackend
 
     // ---- memory ----
 
+    public long LiveTensorCount => DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+
     public ITensorScope NewScope() => new TorchScope(torch.NewDisposeScope());
 
     private sealed class TorchScope(DisposeScope scope) : ITensorScope
