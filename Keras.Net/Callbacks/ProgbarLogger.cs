@@ -90,6 +90,9 @@ internal sealed class Progbar(int target, TextWriter output, int verbose, int wi
     private TimeSpan? _lastRender;
     private int _previousLength;
 
+    // Redrawing in place needs a terminal; elsewhere (files, pipes, test writers) Keras prints each bar once, when it completes.
+    private readonly bool _dynamic = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+
     public void Update(int current, IReadOnlyDictionary<string, double> values, bool finalize)
     {
         var elapsed = _clock.Elapsed;
@@ -100,8 +103,8 @@ internal sealed class Progbar(int target, TextWriter output, int verbose, int wi
             return;
         }
         if (verbose != 1) return;
-        // Redraw at most every 50 ms, as Keras does, so printing never slows training.
-        if (!finalize && current < target && _lastRender is { } last && (elapsed - last).TotalMilliseconds < 50) return;
+        // Redraw at most every 50 ms, as Keras does, so printing never slows training; the last step is drawn by finalize.
+        if (!finalize && (!_dynamic || current >= target || (_lastRender is { } last && (elapsed - last).TotalMilliseconds < 50))) return;
         _lastRender = elapsed;
         var digits = target > 0 ? (int)Math.Floor(Math.Log10(target)) + 1 : 1;
         var sb = new StringBuilder();
@@ -119,8 +122,8 @@ internal sealed class Progbar(int target, TextWriter output, int verbose, int wi
         var line = sb.ToString();
         var pad = _previousLength > line.Length ? new string(' ', _previousLength - line.Length) : "";
         _previousLength = line.Length;
-        output.Write('\r' + line + pad);
-        if (finalize || current >= target) output.WriteLine();
+        output.Write(_dynamic ? '\r' + line + pad : line);
+        if (finalize) output.WriteLine();
         output.Flush();
     }
 
