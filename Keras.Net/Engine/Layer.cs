@@ -185,12 +185,10 @@ public abstract class Layer : IDisposable
     {
     }
 
-    /// <summary>Creates the weights for several inputs; by default requires exactly one and calls <see cref="Build(Shape)"/>.</summary>
+    /// <summary>Creates the weights for several inputs; by default a single input goes to <see cref="Build(Shape)"/> and several need no weights.</summary>
     public virtual void Build(IReadOnlyList<Shape> inputShapes)
     {
-        if (inputShapes.Count != 1)
-            throw new ArgumentException($"Layer \"{Name}\" ({GetType().Name}) takes a single input but was called on {inputShapes.Count} inputs.");
-        Build(inputShapes[0]);
+        if (inputShapes.Count == 1) Build(inputShapes[0]);
     }
 
     /// <summary>Builds the layer for the given input shapes if it is not built yet (thread-safe).</summary>

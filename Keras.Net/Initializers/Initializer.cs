@@ -28,17 +28,19 @@ public abstract class Initializer
         "he_normal" or "HeNormal" => new HeNormal(),
         "lecun_uniform" or "LecunUniform" => new LecunUniform(),
         "lecun_normal" or "LecunNormal" => new LecunNormal(),
-        "random_normal" or "RandomNormal" => new RandomNormal(),
-        "random_uniform" or "RandomUniform" => new RandomUniform(),
+        "random_normal" or "RandomNormal" or "normal" => new RandomNormal(),
+        "random_uniform" or "RandomUniform" or "uniform" => new RandomUniform(),
         "truncated_normal" or "TruncatedNormal" => new TruncatedNormal(),
-        "orthogonal" or "Orthogonal" => new Orthogonal(),
+        "variance_scaling" or "VarianceScaling" => new VarianceScaling(),
+        "orthogonal" or "Orthogonal" or "orthogonal_initializer" or "OrthogonalInitializer" => new Orthogonal(),
         "identity" or "Identity" => new Identity(),
-        "zeros" or "Zeros" => new Zeros(),
-        "ones" or "Ones" => new Ones(),
+        "zeros" or "Zeros" or "zero" => new Zeros(),
+        "ones" or "Ones" or "one" => new Ones(),
         "constant" or "Constant" => new Constant(),
         _ => throw new ArgumentException(
             $"Unknown initializer '{name}'. Known: glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, " +
-            "random_normal, random_uniform, truncated_normal, orthogonal, identity, zeros, ones, constant.", nameof(name)),
+            "random_normal, random_uniform, truncated_normal, variance_scaling, orthogonal, identity, zeros, ones, constant " +
+            "(or their class names, e.g. GlorotUniform).", nameof(name)),
     };
 
     /// <summary>Keras's <c>compute_fans</c>: fan-in and fan-out of a weight shape.</summary>

@@ -13,6 +13,9 @@ public sealed class Orthogonal(double gain = 1.0, int? seed = null) : RandomInit
     /// <summary>The multiplicative factor.</summary>
     public double Gain { get; } = gain;
 
+    /// <summary>Keras's class name (<c>keras.initializers.OrthogonalInitializer</c>).</summary>
+    public override string ClassName => "OrthogonalInitializer";
+
     /// <inheritdoc />
     public override Tensor Call(Shape shape, DType dtype = DType.Float32)
     {

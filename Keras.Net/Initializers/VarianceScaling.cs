@@ -13,9 +13,12 @@ public class VarianceScaling : RandomInitializer
     public VarianceScaling(double scale = 1.0, string mode = "fan_in", string distribution = "truncated_normal", int? seed = null)
         : base(seed)
     {
-        if (scale <= 0) throw new ArgumentOutOfRangeException(nameof(scale), scale, "VarianceScaling: scale must be positive.");
+        ArgumentNullException.ThrowIfNull(mode);
+        ArgumentNullException.ThrowIfNull(distribution);
+        if (!(scale > 0)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "VarianceScaling: scale must be positive.");
         if (mode is not ("fan_in" or "fan_out" or "fan_avg"))
             throw new ArgumentException($"VarianceScaling: mode must be fan_in, fan_out or fan_avg; got '{mode}'.", nameof(mode));
+        distribution = distribution.ToLowerInvariant();
         if (distribution == "normal") distribution = "truncated_normal";
         if (distribution is not ("truncated_normal" or "untruncated_normal" or "uniform"))
             throw new ArgumentException($"VarianceScaling: distribution must be truncated_normal, untruncated_normal or uniform; got '{distribution}'.", nameof(distribution));

@@ -27,18 +27,22 @@ public sealed class BinaryCrossentropy : Loss
     /// <inheritdoc />
     public override Tensor Call(Tensor yTrue, Tensor yPred)
     {
-        var t = LossUtils.Match(yTrue, yPred);
+        // Keras's torch backend requires identical shapes once the ranks are aligned.
+        var (t, p) = LossUtils.Align(yTrue, yPred, "BinaryCrossentropy", sameShape: true);
         if (LabelSmoothing > 0) t = Ops.Add(Ops.Multiply(t, 1.0 - LabelSmoothing), 0.5 * LabelSmoothing);
         Tensor bce;
         if (FromLogits)
         {
-            // max(x, 0) - x t + log(1 + exp(-|x|)): the stable form of the logits loss.
-            bce = Ops.Add(Ops.Subtract(Ops.Relu(yPred), Ops.Multiply(yPred, t)), Ops.Log1p(Ops.Exp(Ops.Negative(Ops.Abs(yPred)))));
+            // softplus(x) - x t = -(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))), computed stably; its
+            // gradient sigmoid(x) - t is exact everywhere (the max/abs form has a wrong subgradient at x = 0).
+            bce = Ops.Subtract(Ops.Softplus(p), Ops.Multiply(p, t));
         }
         else
         {
-            var p = Ops.Clip(yPred, Epsilon, 1.0 - Epsilon);
-            bce = Ops.Negative(Ops.Add(Ops.Multiply(t, Ops.Log(p)), Ops.Multiply(Ops.Add(Ops.Negative(t), 1.0), Ops.Log(Ops.Add(Ops.Negative(p), 1.0)))));
+            var clipped = Ops.Clip(p, Epsilon, 1.0 - Epsilon);
+            bce = Ops.Negative(Ops.Add(
+                Ops.Multiply(t, Ops.Log(clipped)),
+                Ops.Multiply(Ops.Add(Ops.Negative(t), 1.0), Ops.Log(Ops.Add(Ops.Negative(clipped), 1.0)))));
         }
         return Ops.Mean(bce, Axis);
     }
@@ -78,8 +82,9 @@ public sealed class CategoricalCrossentropy : Loss
     /// <inheritdoc />
     public override Tensor Call(Tensor yTrue, Tensor yPred)
     {
-        var t = Ops.Cast(yTrue, yPred.DType);
-        if (!t.Shape.Equals(yPred.Shape))
+        if (yPred.Rank < 1) throw new ArgumentException($"CategoricalCrossentropy: predictions must be at least rank 1; got shape {yPred.Shape}.");
+        var (t, p) = LossUtils.SqueezeOrExpand(Ops.Cast(yTrue, yPred.DType), yPred);
+        if (!t.Shape.Equals(p.Shape))
         {
             throw new ArgumentException(
                 $"CategoricalCrossentropy: targets of shape {yTrue.Shape} do not match predictions of shape {yPred.Shape}. " +
@@ -87,10 +92,11 @@ public sealed class CategoricalCrossentropy : Loss
         }
         if (LabelSmoothing > 0)
         {
-            double classes = yPred.Shape[Axis];
+            // Keras smooths over the last axis's size (shape(y_true)[-1]) whatever the class axis.
+            double classes = t.Shape[-1];
             t = Ops.Add(Ops.Multiply(t, 1.0 - LabelSmoothing), LabelSmoothing / classes);
         }
-        return Ops.Negative(Ops.Sum(Ops.Multiply(t, LogProbabilities(yPred, FromLogits, Axis)), Axis));
+        return Ops.Negative(Ops.Sum(Ops.Multiply(t, LogProbabilities(p, FromLogits, Axis)), Axis));
     }
 
     internal static Tensor LogProbabilities(Tensor yPred, bool fromLogits, int axis)
@@ -134,26 +140,38 @@ public sealed class SparseCategoricalCrossentropy : Loss
     /// <inheritdoc />
     public override Tensor Call(Tensor yTrue, Tensor yPred)
     {
+        if (yPred.Rank < 1) throw new ArgumentException($"SparseCategoricalCrossentropy: predictions must be at least rank 1; got shape {yPred.Shape}.");
+        int axis = Axis < 0 ? Axis + yPred.Rank : Axis;
+        if (axis != yPred.Rank - 1)
+            throw new ArgumentException($"SparseCategoricalCrossentropy: only the last axis (axis=-1) can be the class axis; got axis={Axis} for predictions of shape {yPred.Shape}.");
         var labels = yTrue;
         if (labels.Rank == yPred.Rank && labels.Shape[-1] == 1) labels = Ops.Squeeze(labels, -1);
-        if (labels.Rank != yPred.Rank - 1)
+        if (!labels.Shape.Equals(yPred.Shape.Slice(0, -1)))
         {
             throw new ArgumentException(
                 $"SparseCategoricalCrossentropy: integer labels of shape {yTrue.Shape} do not fit predictions of shape {yPred.Shape}; " +
                 "expected labels with the predictions' shape minus the class axis.");
         }
         labels = Ops.Cast(labels, DType.Int64);
-        var classes = yPred.Shape[Axis];
+        var classes = yPred.Shape[-1];
         Tensor? valid = null;
         if (IgnoreClass is int ignore)
         {
             var ignored = Ops.Equal(labels, Ops.Full(Shape.Scalar, ignore, DType.Int64));
-            valid = Ops.Add(Ops.Negative(Ops.Cast(ignored, yPred.DType)), 1.0);
+            valid = Ops.Equal(ignored, Ops.Full(Shape.Scalar, 0, DType.Bool));
             labels = Ops.Multiply(labels, Ops.Cast(valid, DType.Int64));
         }
-        var oneHot = Ops.OneHot(labels, classes, yPred.DType);
-        var loss = Ops.Negative(Ops.Sum(Ops.Multiply(oneHot, CategoricalCrossentropy.LogProbabilities(yPred, FromLogits, Axis)), Axis));
-        return valid is null ? loss : Ops.Multiply(loss, valid);
+        // A negative label selects no class (a zero loss), as Keras's one_hot does.
+        var nonNegative = Ops.Cast(Ops.GreaterEqual(labels, Ops.Full(Shape.Scalar, 0, DType.Int64)), yPred.DType);
+        var oneHot = Ops.Multiply(
+            Ops.OneHot(Ops.Maximum(labels, Ops.Full(Shape.Scalar, 0, DType.Int64)), classes, yPred.DType),
+            Ops.ExpandDims(nonNegative, -1));
+        var loss = Ops.Negative(Ops.Sum(Ops.Multiply(oneHot, CategoricalCrossentropy.LogProbabilities(yPred, FromLogits, -1)), -1));
+        if (valid is null) return loss;
+        // Ignored entries give 0, and their mask makes the reduction average over the valid entries only.
+        loss = Ops.Where(valid, loss, Ops.ZerosLike(loss));
+        loss.KerasMask = valid;
+        return loss;
     }
 
     /// <inheritdoc />

@@ -28,25 +28,21 @@ public abstract class Loss
     /// <summary>Per-sample loss values (the last axis reduced).</summary>
     public abstract Tensor Call(Tensor yTrue, Tensor yPred);
 
-    /// <summary>The reduced loss: weighted by <paramref name="sampleWeight"/> (if any), then reduced.</summary>
+    /// <summary>
+    /// The reduced loss (Keras's <c>Loss.__call__</c>): the per-sample values of <see cref="Call"/>,
+    /// weighted by <paramref name="sampleWeight"/> (if any) and by the Keras mask of the predictions or
+    /// of the values (e.g. <c>ignoreClass</c>), then reduced. With a mask, <c>sum_over_batch_size</c> and
+    /// <c>mean</c> average over the unmasked entries only, as Keras does.
+    /// </summary>
     public Tensor Compute(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
+        var inMask = yPred.KerasMask;
         var values = Call(yTrue, yPred);
-        if (sampleWeight is not null)
-        {
-            var w = Ops.Cast(sampleWeight, values.DType);
-            while (w.Rank < values.Rank) w = Ops.ExpandDims(w, -1);
-            while (w.Rank > values.Rank && w.Shape[-1] == 1) w = Ops.Squeeze(w, -1);
-            values = Ops.Multiply(values, w);
-            if (Reduction == "mean_with_sample_weight")
-                return Ops.Divide(Ops.Sum(values), Ops.Sum(Ops.BroadcastTo(w, values.Shape)));
-        }
-        return Reduction switch
-        {
-            "none" => values,
-            "sum" => Ops.Sum(values),
-            _ => Ops.Mean(values),
-        };
+        var outMask = values.KerasMask;
+        Tensor? mask = inMask is null ? outMask
+            : outMask is null ? inMask
+            : Ops.Multiply(Ops.Cast(inMask, values.DType), Ops.Cast(outMask, values.DType));
+        return LossUtils.ReduceWeightedValues(values, sampleWeight, mask, Reduction);
     }
 
     /// <summary>The constructor arguments, as Keras records them.</summary>
@@ -57,13 +53,13 @@ public abstract class Loss
     /// <summary>A loss by its Keras name or alias.</summary>
     public static Loss Get(string name) => name switch
     {
-        "mse" or "mean_squared_error" or "MeanSquaredError" => new MeanSquaredError(),
-        "mae" or "mean_absolute_error" or "MeanAbsoluteError" => new MeanAbsoluteError(),
-        "binary_crossentropy" or "BinaryCrossentropy" => new BinaryCrossentropy(),
+        "mse" or "MSE" or "mean_squared_error" or "MeanSquaredError" => new MeanSquaredError(),
+        "mae" or "MAE" or "mean_absolute_error" or "MeanAbsoluteError" => new MeanAbsoluteError(),
+        "bce" or "BCE" or "binary_crossentropy" or "BinaryCrossentropy" => new BinaryCrossentropy(),
         "categorical_crossentropy" or "CategoricalCrossentropy" => new CategoricalCrossentropy(),
         "sparse_categorical_crossentropy" or "SparseCategoricalCrossentropy" => new SparseCategoricalCrossentropy(),
         _ => throw new ArgumentException(
-            $"Unknown loss '{name}'. Known: mse, mae, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy.", nameof(name)),
+            $"Unknown loss '{name}'. Known: mse, mae, bce, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy.", nameof(name)),
     };
 
     /// <summary>Keras's fuzz factor (<c>keras.config.epsilon()</c>).</summary>
@@ -75,41 +71,142 @@ public sealed class LossFunctionWrapper(Func<Tensor, Tensor, Tensor> fn, string 
     : Loss(name, reduction)
 {
     /// <inheritdoc />
-    public override Tensor Call(Tensor yTrue, Tensor yPred) => fn(yTrue, yPred);
+    public override Tensor Call(Tensor yTrue, Tensor yPred)
+    {
+        // Keras's LossFunctionWrapper aligns ranks before calling the function.
+        var (t, p) = LossUtils.SqueezeOrExpand(yTrue, yPred);
+        return fn(t, p);
+    }
 }
 
 /// <summary>Mean of squared errors over the last axis.</summary>
 public sealed class MeanSquaredError(string reduction = "sum_over_batch_size", string name = "mean_squared_error") : Loss(name, reduction)
 {
     /// <inheritdoc />
-    public override Tensor Call(Tensor yTrue, Tensor yPred) =>
-        Ops.Mean(Ops.Square(Ops.Subtract(yPred, LossUtils.Match(yTrue, yPred))), -1);
+    public override Tensor Call(Tensor yTrue, Tensor yPred)
+    {
+        var (t, p) = LossUtils.Align(yTrue, yPred, "MeanSquaredError");
+        return Ops.Mean(Ops.Square(Ops.Subtract(p, t)), -1);
+    }
 }
 
 /// <summary>Mean of absolute errors over the last axis.</summary>
 public sealed class MeanAbsoluteError(string reduction = "sum_over_batch_size", string name = "mean_absolute_error") : Loss(name, reduction)
 {
     /// <inheritdoc />
-    public override Tensor Call(Tensor yTrue, Tensor yPred) =>
-        Ops.Mean(Ops.Abs(Ops.Subtract(yPred, LossUtils.Match(yTrue, yPred))), -1);
+    public override Tensor Call(Tensor yTrue, Tensor yPred)
+    {
+        var (t, p) = LossUtils.Align(yTrue, yPred, "MeanAbsoluteError");
+        return Ops.Mean(Ops.Abs(Ops.Subtract(p, t)), -1);
+    }
 }
 
 internal static class LossUtils
 {
-    /// <summary>Casts targets to the predictions' dtype and gives (batch,) targets a trailing axis when predictions are (batch, 1).</summary>
-    public static Tensor Match(Tensor yTrue, Tensor yPred)
+    /// <summary>
+    /// Keras's <c>squeeze_or_expand_to_same_rank</c>: when the ranks differ by one and the longer shape
+    /// ends in 1, that axis is squeezed (or, when the other tensor is rank 1, the other gets a trailing axis).
+    /// </summary>
+    public static (Tensor X1, Tensor X2) SqueezeOrExpand(Tensor x1, Tensor x2)
     {
-        var t = Ops.Cast(yTrue, yPred.DType);
-        if (t.Rank == yPred.Rank - 1 && yPred.Shape[-1] == 1) t = Ops.ExpandDims(t, -1);
-        if (!t.Shape.Equals(yPred.Shape) && t.Rank == yPred.Rank)
+        if (x1.Rank == x2.Rank) return (x1, x2);
+        if (x1.Rank == x2.Rank + 1 && x1.Shape[-1] == 1)
         {
-            // Broadcasting is allowed, but a plain mismatch is a user error worth naming.
-            for (int i = 0; i < t.Rank; i++)
+            if (x2.Rank == 1) x2 = Ops.ExpandDims(x2, -1);
+            else x1 = Ops.Squeeze(x1, -1);
+        }
+        else if (x2.Rank == x1.Rank + 1 && x2.Shape[-1] == 1)
+        {
+            if (x1.Rank == 1) x1 = Ops.ExpandDims(x1, -1);
+            else x2 = Ops.Squeeze(x2, -1);
+        }
+        return (x1, x2);
+    }
+
+    /// <summary>
+    /// Casts targets to the predictions' dtype and aligns their ranks (Keras's <c>LossFunctionWrapper</c>);
+    /// throws an <see cref="ArgumentException"/> naming both shapes when they cannot broadcast together
+    /// (or, with <paramref name="sameShape"/>, when they differ).
+    /// </summary>
+    public static (Tensor YTrue, Tensor YPred) Align(Tensor yTrue, Tensor yPred, string what, bool sameShape = false)
+    {
+        var (t, p) = SqueezeOrExpand(Ops.Cast(yTrue, yPred.DType), yPred);
+        bool ok = sameShape ? t.Shape.Equals(p.Shape) : Broadcastable(t.Shape, p.Shape);
+        if (!ok)
+        {
+            throw new ArgumentException(
+                $"{what}: targets of shape {yTrue.Shape} do not match predictions of shape {yPred.Shape}" +
+                (sameShape ? "; they must have the same shape." : "."));
+        }
+        return (t, p);
+    }
+
+    /// <summary>NumPy broadcasting: trailing dimensions must be equal or 1.</summary>
+    public static bool Broadcastable(Shape a, Shape b)
+    {
+        for (int i = 1; i <= Math.Min(a.Rank, b.Rank); i++)
+        {
+            int da = a[^i], db = b[^i];
+            if (da != db && da != 1 && db != 1) return false;
+        }
+        return true;
+    }
+
+    /// <summary><c>a / b</c>, or 0 where <c>b</c> is 0 (Keras's <c>divide_no_nan</c>).</summary>
+    public static Tensor DivideNoNan(Tensor a, Tensor b)
+    {
+        var zero = Ops.Equal(b, Ops.ZerosLike(b));
+        var safe = Ops.Where(zero, Ops.OnesLike(b), b);
+        return Ops.Where(zero, Ops.ZerosLike(a), Ops.Divide(a, safe));
+    }
+
+    /// <summary>
+    /// Keras's <c>reduce_weighted_values</c>: merges the mask into the sample weights (under
+    /// <c>sum_over_batch_size</c>/<c>mean</c> the unmasked entries weigh total/valid, so the mean is over
+    /// valid entries), weights the values, then reduces them.
+    /// </summary>
+    public static Tensor ReduceWeightedValues(Tensor values, Tensor? sampleWeight, Tensor? mask, string reduction)
+    {
+        Tensor? w = sampleWeight is null ? null : Ops.Cast(sampleWeight, values.DType);
+        if (mask is not null)
+        {
+            var m = Ops.Cast(mask, values.DType);
+            if (reduction is "mean" or "sum_over_batch_size")
+                m = Ops.Multiply(m, DivideNoNan(Ops.Scalar(m.Shape.Size, values.DType), Ops.Sum(m)));
+            if (w is null)
             {
-                if (t.Shape[i] != yPred.Shape[i] && t.Shape[i] != 1 && yPred.Shape[i] != 1)
-                    throw new ArgumentException($"Targets of shape {yTrue.Shape} do not match predictions of shape {yPred.Shape}.");
+                w = m;
+            }
+            else
+            {
+                (m, w) = SqueezeOrExpand(m, w);
+                w = Ops.Multiply(w, m);
             }
         }
-        return t;
+        if (w is not null)
+        {
+            (values, w) = SqueezeOrExpand(values, w);
+            // Per-sample weights on per-element values: trailing axes broadcast (tf.keras's broadcast_weights).
+            while (w.Rank < values.Rank) w = Ops.ExpandDims(w, -1);
+            while (w.Rank > values.Rank && w.Shape[-1] == 1) w = Ops.Squeeze(w, -1);
+            if (!Broadcastable(values.Shape, w.Shape) || w.Rank > values.Rank)
+            {
+                throw new ArgumentException(
+                    $"Sample weights of shape {sampleWeight?.Shape ?? w.Shape} do not fit loss values of shape {values.Shape}.");
+            }
+            values = Ops.Multiply(values, w);
+        }
+        return ReduceValues(values, w, reduction);
+    }
+
+    private static Tensor ReduceValues(Tensor values, Tensor? weights, string reduction)
+    {
+        if (reduction == "none" || values.Rank == 0 || (values.Rank == 1 && values.Shape[0] == 0)) return values;
+        var sum = Ops.Sum(values);
+        if (reduction == "sum") return sum;
+        if (reduction == "mean_with_sample_weight" && weights is not null)
+            return DivideNoNan(sum, Ops.Sum(Ops.BroadcastTo(weights, values.Shape)));
+        long n = values.Shape.Size;
+        return n > 0 ? Ops.Multiply(sum, 1.0 / n) : sum;
     }
 }

@@ -104,11 +104,16 @@ public class Mean : Metric
             _count.AssignAdd(Ops.Scalar(v.Shape.Size));
             return;
         }
-        var w = Ops.Cast(sampleWeight, DType.Float32);
+        // Keras's reduce_to_samplewise_values: align ranks ((batch, 1) weights on (batch,) values and the
+        // reverse), give per-sample weights trailing axes, and weigh every element.
+        var (values2, w) = Losses.LossUtils.SqueezeOrExpand(v, Ops.Cast(sampleWeight, DType.Float32));
+        v = values2;
         while (w.Rank < v.Rank) w = Ops.ExpandDims(w, -1);
-        w = Ops.BroadcastTo(w, v.Shape);
-        _total.AssignAdd(Ops.Sum(Ops.Multiply(v, w)));
-        _count.AssignAdd(Ops.Sum(w));
+        if (w.Rank > v.Rank || !Losses.LossUtils.Broadcastable(v.Shape, w.Shape))
+            throw new ArgumentException($"{Name}: sample weights of shape {sampleWeight.Shape} do not fit values of shape {values.Shape}.", nameof(sampleWeight));
+        var weighted = Ops.Multiply(v, w);
+        _total.AssignAdd(Ops.Sum(weighted));
+        _count.AssignAdd(Ops.Sum(Ops.BroadcastTo(w, weighted.Shape)));
     }
 
     /// <summary>Accumulates one value with a weight (e.g. a batch loss weighted by the batch size).</summary>
@@ -148,6 +153,21 @@ public class MeanMetricWrapper : Mean
     {
         using var scope = Ops.Scope();
         using var noGrad = Ops.NoGrad();
-        Update(_fn(yTrue, yPred), sampleWeight);
+        var values = _fn(yTrue, yPred);
+        // Keras's MeanMetricWrapper: a mask on the predictions weighs the values (masked entries count 0).
+        if (yPred.KerasMask is { } mask)
+        {
+            var m = Ops.Cast(mask, DType.Float32);
+            if (sampleWeight is null)
+            {
+                sampleWeight = m;
+            }
+            else
+            {
+                var (m2, w) = Losses.LossUtils.SqueezeOrExpand(m, Ops.Cast(sampleWeight, DType.Float32));
+                sampleWeight = Ops.Multiply(w, m2);
+            }
+        }
+        Update(values, sampleWeight);
     }
 }

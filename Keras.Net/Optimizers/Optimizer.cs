@@ -17,10 +17,14 @@ public abstract class Optimizer : IDisposable
     /// <summary>Sets the options shared by all optimizers.</summary>
     protected Optimizer(double learningRate, double? weightDecay, double? clipnorm, double? clipvalue, double? globalClipnorm, string? name)
     {
-        if (learningRate <= 0 || double.IsNaN(learningRate))
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, $"{GetType().Name}: learning rate must be positive.");
         if (new[] { clipnorm, clipvalue, globalClipnorm }.Count(c => c is not null) > 1)
-            throw new ArgumentException($"{GetType().Name}: only one of clipnorm, clipvalue and globalClipnorm can be set.");
+        {
+            throw new ArgumentException(
+                $"{GetType().Name}: only one of clipnorm, clipvalue and globalClipnorm can be set; got clipnorm={Format(clipnorm)}, " +
+                $"clipvalue={Format(clipvalue)}, globalClipnorm={Format(globalClipnorm)}.");
+        }
+        if (!IsValidLearningRate(learningRate))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, $"{GetType().Name}: the learning rate must be a finite number >= 0.");
         LearningRate = learningRate;
         WeightDecay = weightDecay;
         Clipnorm = clipnorm;
@@ -32,8 +36,24 @@ public abstract class Optimizer : IDisposable
     /// <summary>The optimizer's name.</summary>
     public string Name { get; }
 
-    /// <summary>The learning rate (settable, e.g. by a schedule callback).</summary>
-    public double LearningRate { get; set; }
+    private double _learningRate;
+
+    /// <summary>The learning rate (settable, e.g. by a schedule callback); 0 or more.</summary>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            // Keras accepts any float (0 freezes the weights); a negative or non-finite rate is a mistake.
+            if (!IsValidLearningRate(value))
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"{GetType().Name}: the learning rate must be a finite number >= 0.");
+            _learningRate = value;
+        }
+    }
+
+    private static bool IsValidLearningRate(double lr) => lr >= 0 && double.IsFinite(lr);
+
+    private static string Format(double? d) => d?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null";
 
     /// <summary>Decoupled weight decay, if any.</summary>
     public double? WeightDecay { get; }
@@ -88,6 +108,13 @@ public abstract class Optimizer : IDisposable
         if (gradients.Count != variables.Count)
             throw new ArgumentException($"{Name}: got {gradients.Count} gradients for {variables.Count} variables.");
         if (!Built) Build(variables);
+        // Check everything before changing anything, so that a bad call leaves the weights as they were.
+        for (int i = 0; i < variables.Count; i++)
+        {
+            IndexOf(variables[i]);
+            if (!gradients[i].Shape.Equals(variables[i].Shape))
+                throw new ArgumentException($"{Name}: the gradient of variable '{variables[i].Path}' has shape {gradients[i].Shape}, but the variable has shape {variables[i].Shape}.");
+        }
         using var scope = Ops.Scope();
         using var noGrad = Ops.NoGrad();
         var grads = ClipGradients(gradients);
@@ -103,17 +130,18 @@ public abstract class Optimizer : IDisposable
     /// <summary>Updates one variable from its gradient (Keras's <c>update_step</c>).</summary>
     protected abstract void UpdateStep(Tensor gradient, Variable variable, double learningRate);
 
+    // Keras's _clip_gradients: a clip option of 0 or less is ignored.
     private IReadOnlyList<Tensor> ClipGradients(IReadOnlyList<Tensor> grads)
     {
-        if (Clipvalue is double cv) return grads.Select(g => Ops.Clip(g, -cv, cv)).ToArray();
-        if (Clipnorm is double cn) return grads.Select(g => ClipByNorm(g, Ops.Sqrt(Ops.Sum(Ops.Square(g))), cn)).ToArray();
-        if (GlobalClipnorm is double gcn)
+        if (Clipnorm is double cn && cn > 0) return grads.Select(g => ClipByNorm(g, Ops.Sqrt(Ops.Sum(Ops.Square(g))), cn)).ToArray();
+        if (GlobalClipnorm is double gcn && gcn > 0)
         {
             Tensor total = Ops.Scalar(0);
             foreach (var g in grads) total = Ops.Add(total, Ops.Sum(Ops.Square(g)));
             var norm = Ops.Sqrt(total);
             return grads.Select(g => ClipByNorm(g, norm, gcn)).ToArray();
         }
+        if (Clipvalue is double cv && cv > 0) return grads.Select(g => Ops.Clip(g, -cv, cv)).ToArray();
         return grads;
     }
 

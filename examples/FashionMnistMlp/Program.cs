@@ -27,12 +27,12 @@ model.Summary();
 model.Compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
 
 var timer = new EpochTimer();
-model.Fit(trainImages, yTrain, batchSize: 128, epochs: epochs, validationSplit: 0.1, verbose: 2, callbacks: [timer]);
+model.Fit(trainImages, yTrain, batchSize: 128, epochs: epochs, verbose: 2, validationData: (testImages, yTest), callbacks: [timer]);
 Console.WriteLine($"Mean time per epoch: {timer.Seconds.Average():F1} s");
 
 var scores = model.Evaluate(testImages, yTest, batchSize: 128);
 using var probabilities = model.Predict(testImages[new Slice(0, 5)], batchSize: 128);
-Console.WriteLine($"First test predictions: {string.Join(", ", Enumerable.Range(0, 5).Select(i => FashionMnist.ClassNames[np.argmax(probabilities[i])]))}");
+Console.WriteLine($"First test predictions: {string.Join(", ", Enumerable.Range(0, 5).Select(i => FashionMnist.ClassNames[(int)np.argmax(probabilities[i])]))}");
 Console.WriteLine($"Test accuracy: {scores["accuracy"]:F4}");
 
 /// <summary>Records how long each epoch takes.</summary>

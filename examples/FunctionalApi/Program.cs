@@ -33,8 +33,8 @@ Console.WriteLine($"Classifier accuracy after 3 epochs: {history["accuracy"][^1]
 var left = Input(shape: 16, name: "left");
 var right = Input(shape: 16, name: "right");
 var encoder = new Dense(8, activation: "tanh", name: "shared_encoder");
-var merged = new Dense(1, activation: "sigmoid").Apply(
-    new Tensors(encoder.Apply(left), encoder.Apply(right)) is var pair ? Concat(pair) : throw new InvalidOperationException());
+var features = new ConcatFeatures().Apply(new Tensors(encoder.Apply(left), encoder.Apply(right)));
+var merged = new Dense(1, activation: "sigmoid").Apply(features);
 var siamese = new Model(new Tensors(left, right), merged, name: "siamese");
 siamese.Summary();
 
@@ -47,10 +47,7 @@ using var clip = np.array(data).reshape(50, 20, 784);
 using var framePredictions = videoModel.Predict(clip);
 Console.WriteLine($"Video predictions shape: ({string.Join(", ", framePredictions.shape)})");
 
-// Both branches of the shared encoder concatenated along the features (a merge layer in all but name).
-static KerasTensor Concat(Tensors pair) => new ConcatFeatures().Apply(pair).Single as KerasTensor ?? throw new InvalidOperationException();
-
-/// <summary>A custom layer: concatenates its inputs along the last axis.</summary>
+/// <summary>A custom layer: concatenates its inputs along the last axis (both branches of the shared encoder).</summary>
 sealed class ConcatFeatures : Layer
 {
     protected override Tensors Call(Tensors inputs, bool training, Tensors? mask) => Ops.Concatenate(inputs.ToArray(), -1);
