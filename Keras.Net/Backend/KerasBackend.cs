@@ -21,10 +21,13 @@ public static class KerasBackend
             if (b is not null) return b;
             lock (Gate)
             {
-                return _current ??= new TorchBackend(Environment.GetEnvironmentVariable("KERAS_NET_DEVICE") ?? "cpu");
+                return _current ??= CreateDefault();
             }
         }
     }
+
+    /// <summary>The backend a process starts with: libtorch on the device named by <c>KERAS_NET_DEVICE</c> (default CPU).</summary>
+    internal static IBackend CreateDefault() => new TorchBackend(Environment.GetEnvironmentVariable("KERAS_NET_DEVICE") ?? "cpu");
 
     /// <summary>
     /// Chooses the device new tensors and models are created on: <c>"cpu"</c>, <c>"cuda"</c>,
