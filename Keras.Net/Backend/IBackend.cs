@@ -31,7 +31,6 @@ public interface IBackend
     Tensor Arange(long start, long stop, long step, DType dtype);
     Tensor RandomUniform(Shape shape, double minval, double maxval, DType dtype, long seed);
     Tensor RandomNormal(Shape shape, double mean, double stddev, DType dtype, long seed);
-    Tensor TruncatedNormal(Shape shape, double mean, double stddev, DType dtype, long seed);
     /// <summary>A random permutation of 0..n-1 (int64).</summary>
     Tensor RandomPermutation(long n, long seed);
     Tensor Cast(Tensor x, DType dtype);

@@ -69,35 +69,6 @@ public abstract class RandomInitializer : Initializer
 
     /// <inheritdoc />
     public override JsonObject GetConfig() => new() { ["seed"] = Seed };
-
-    /// <summary>
-    /// Normal values truncated to <c>mean ± 2 stddev</c> (Keras's <c>random.truncated_normal</c>): draws
-    /// outside the bounds are redrawn until none is left. Built on seeded normal draws only, so the seed
-    /// decides the values.
-    /// </summary>
-    internal static Tensor TruncatedNormalSample(Shape shape, double mean, double stddev, long seed, DType dtype)
-    {
-        using var scope = Ops.Scope();
-        var work = dtype == DType.Float64 ? DType.Float64 : DType.Float32;
-        var z = Ops.RandomNormal(shape, 0.0, 1.0, seed, work);
-        if (shape.Size > 0)
-        {
-            var bound = Ops.Scalar(2.0, work);
-            // Each round leaves a draw outside with probability 0.0455, so a few rounds suffice.
-            for (long round = 1; ; round++)
-            {
-                var outside = Ops.Greater(Ops.Abs(z), bound);
-                if (Ops.Max(Ops.Cast(outside, DType.Float32)).Item() == 0) break;
-                if (round > 64)
-                {
-                    z = Ops.Clip(z, -2.0, 2.0);
-                    break;
-                }
-                z = Ops.Where(outside, Ops.RandomNormal(shape, 0.0, 1.0, SeedGenerator.Mix(seed, round), work), z);
-            }
-        }
-        return scope.Keep(Ops.Cast(Ops.Add(Ops.Multiply(z, stddev), mean), dtype));
-    }
 }
 
 /// <summary>Constant zeros.</summary>
@@ -151,7 +122,7 @@ public sealed class RandomUniform(double minval = -0.05, double maxval = 0.05, i
 public sealed class TruncatedNormal(double mean = 0.0, double stddev = 0.05, int? seed = null) : RandomInitializer(seed)
 {
     /// <inheritdoc />
-    public override Tensor Call(Shape shape, DType dtype = DType.Float32) => TruncatedNormalSample(shape, mean, stddev, NextSeed(), dtype);
+    public override Tensor Call(Shape shape, DType dtype = DType.Float32) => Ops.TruncatedNormal(shape, mean, stddev, NextSeed(), dtype);
 
     /// <inheritdoc />
     public override JsonObject GetConfig() => new() { ["mean"] = mean, ["stddev"] = stddev, ["seed"] = Seed };

@@ -43,7 +43,7 @@ public class VarianceScaling : RandomInitializer
         return Distribution switch
         {
             // 0.8796… is the stddev of a unit normal truncated to [-2, 2].
-            "truncated_normal" => TruncatedNormalSample(shape, 0.0, Math.Sqrt(scale) / 0.87962566103423978, NextSeed(), dtype),
+            "truncated_normal" => Ops.TruncatedNormal(shape, 0.0, Math.Sqrt(scale) / 0.87962566103423978, NextSeed(), dtype),
             "untruncated_normal" => Ops.RandomNormal(shape, 0.0, Math.Sqrt(scale), NextSeed(), dtype),
             _ => Ops.RandomUniform(shape, -Math.Sqrt(3.0 * scale), Math.Sqrt(3.0 * scale), NextSeed(), dtype),
         };

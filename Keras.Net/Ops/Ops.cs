@@ -153,8 +153,34 @@ public static class Ops
     public static Tensor RandomNormal(Shape shape, double mean, double stddev, long seed, DType dtype = DType.Float32) =>
         B.RandomNormal(shape, mean, stddev, dtype, seed);
 
-    public static Tensor TruncatedNormal(Shape shape, double mean, double stddev, long seed, DType dtype = DType.Float32) =>
-        B.TruncatedNormal(shape, mean, stddev, dtype, seed);
+    /// <summary>
+    /// Normal values truncated to <c>mean ± 2 stddev</c> (Keras's <c>random.truncated_normal</c>): draws
+    /// outside the bounds are redrawn until none is left. Built on seeded normal draws, so the seed
+    /// decides the values on every backend.
+    /// </summary>
+    public static Tensor TruncatedNormal(Shape shape, double mean, double stddev, long seed, DType dtype = DType.Float32)
+    {
+        using var scope = Scope();
+        var work = dtype == DType.Float64 ? DType.Float64 : DType.Float32;
+        var z = RandomNormal(shape, 0.0, 1.0, seed, work);
+        if (shape.Size > 0)
+        {
+            var bound = Scalar(2.0, work);
+            // Each round leaves a draw outside with probability 0.0455, so a few rounds suffice.
+            for (long round = 1; ; round++)
+            {
+                var outside = Greater(Abs(z), bound);
+                if (Max(Cast(outside, DType.Float32)).Item() == 0) break;
+                if (round > 64)
+                {
+                    z = Clip(z, -2.0, 2.0);
+                    break;
+                }
+                z = Where(outside, RandomNormal(shape, 0.0, 1.0, SeedGenerator.Mix(seed, round), work), z);
+            }
+        }
+        return scope.Keep(Cast(Add(Multiply(z, stddev), mean), dtype));
+    }
 
     // ---- autodiff and memory ----
 

@@ -166,15 +166,6 @@ internal sealed class TorchBackend : IBackend
         return W(n.mul(stddev).add_(mean));
     }
 
-    public Tensor TruncatedNormal(Shape shape, double mean, double stddev, DType dtype, long seed)
-    {
-        using var g = Gen(seed);
-        var t = torch.empty(shape.ToLongArray(), ToScalarType(dtype), _device);
-        using (torch.no_grad())
-            torch.nn.init.trunc_normal_(t, mean, stddev, mean - 2 * stddev, mean + 2 * stddev, g);
-        return W(t);
-    }
-
     public Tensor RandomPermutation(long n, long seed)
     {
         using var g = new torch.Generator((ulong)seed, torch.CPU);
