@@ -9,7 +9,7 @@ namespace Keras.Backend;
 /// libtensorflow, …) implements this interface and nothing above it changes.
 /// Axes are always normalised (non-negative) by <see cref="Ops"/> before they reach a backend.
 /// </summary>
-public interface IBackend
+public partial interface IBackend
 {
     /// <summary>The backend's name (<c>"torch"</c>).</summary>
     string Name { get; }

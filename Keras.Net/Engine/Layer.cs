@@ -232,7 +232,7 @@ public abstract class Layer : IDisposable
     {
         ["name"] = Name,
         ["trainable"] = Trainable,
-        ["dtype"] = DType.Name(),
+        ["dtype"] = Serialization.DTypePolicy(DType),
     };
 
     // ---------------------------------------------------------------- calling

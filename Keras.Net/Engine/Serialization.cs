@@ -14,6 +14,15 @@ internal static class Serialization
         ["registered_name"] = null,
     };
 
+    /// <summary>Keras 3's dtype policy object for a layer config.</summary>
+    public static JsonObject DTypePolicy(DType dtype) => new()
+    {
+        ["module"] = "keras",
+        ["class_name"] = "DTypePolicy",
+        ["config"] = new JsonObject { ["name"] = dtype.Name() },
+        ["registered_name"] = null,
+    };
+
     public static JsonObject Layer(Layer layer) => new()
     {
         ["module"] = layer is Models.Model ? "keras" : "keras.layers",

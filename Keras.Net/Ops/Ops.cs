@@ -8,7 +8,7 @@ namespace Keras;
 /// optimizers are written against these; each call goes to the current <see cref="IBackend"/>.
 /// Negative axes count from the end, as in Keras.
 /// </summary>
-public static class Ops
+public static partial class Ops
 {
     private static IBackend B => KerasBackend.Current;
 

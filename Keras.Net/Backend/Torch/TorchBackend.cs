@@ -7,7 +7,7 @@ using TT = TorchSharp.torch.Tensor;
 namespace Keras.Backend.Torch;
 
 /// <summary>The libtorch backend (through TorchSharp). All runtime calls of Keras.Net live here.</summary>
-internal sealed class TorchBackend : IBackend
+internal sealed partial class TorchBackend : IBackend
 {
     private readonly torch.Device _device;
 

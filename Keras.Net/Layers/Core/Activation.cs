@@ -1,3 +1,4 @@
+using Keras.Saving;
 using System.Text.Json.Nodes;
 
 namespace Keras.Layers;
@@ -22,6 +23,14 @@ public sealed class Activation : Layer
 
     /// <inheritdoc />
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+
+    /// <summary>Re-creates the layer from its Keras config.</summary>
+    public static Activation FromConfig(JsonObject config)
+    {
+        var c = new ConfigReader(config, nameof(Activation));
+        var (name, _, dtype) = c.LayerArgs();
+        return new Activation(c.Activation(), c.InputShape(), name, dtype);
+    }
 
     /// <inheritdoc />
     public override JsonObject GetConfig()

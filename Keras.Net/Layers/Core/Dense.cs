@@ -1,3 +1,4 @@
+using Keras.Saving;
 using System.Text.Json.Nodes;
 using Keras.Engine;
 using Keras.Initializers;
@@ -81,6 +82,16 @@ public sealed class Dense : Layer
 
     /// <inheritdoc />
     public override DType ComputeOutputDType(IReadOnlyList<DType> inputDTypes) => DType;
+
+    /// <summary>Re-creates the layer from its Keras config.</summary>
+    public static Dense FromConfig(JsonObject config)
+    {
+        var c = new ConfigReader(config, nameof(Dense));
+        var (name, trainable, dtype) = c.LayerArgs();
+        return new Dense(c.RequiredInt("units"), c.Activation(), c.Bool("use_bias", true),
+            c.Initializer("kernel_initializer", new GlorotUniform()), c.Initializer("bias_initializer", new Zeros()),
+            c.InputShape(), name, trainable, dtype);
+    }
 
     /// <inheritdoc />
     public override JsonObject GetConfig()

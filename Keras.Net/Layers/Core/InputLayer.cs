@@ -1,3 +1,4 @@
+using Keras.Saving;
 using System.Text.Json.Nodes;
 using Keras.Engine;
 
@@ -37,12 +38,24 @@ public sealed class InputLayer : Layer
     /// <inheritdoc />
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
 
+    /// <summary>Re-creates the input from its Keras config (<c>batch_shape</c>, or Keras 2's <c>batch_input_shape</c>).</summary>
+    public static InputLayer FromConfig(JsonObject config)
+    {
+        var c = new ConfigReader(config, nameof(InputLayer));
+        var batchShape = c.Shape("batch_shape") ?? c.Shape("batch_input_shape")
+            ?? (c.Shape("shape") is { } sample ? sample.WithBatch(c.IntOrNull("batch_size") ?? Shape.Unknown) : null)
+            ?? throw new FormatException("InputLayer config: no 'batch_shape' or 'batch_input_shape'.");
+        int? batch = batchShape.Rank > 0 && batchShape[0] != Shape.Unknown ? batchShape[0] : null;
+        return new InputLayer(batchShape.WithoutBatch(), batch, c.DType(), c.String("name"));
+    }
+
     /// <inheritdoc />
     public override JsonObject GetConfig() => new()
     {
         ["batch_shape"] = new JsonArray(BatchShape.Select(d => d == Shape.Unknown ? null : (JsonNode)d).ToArray()),
         ["dtype"] = DType.Name(),
         ["sparse"] = false,
+        ["ragged"] = false,
         ["name"] = Name,
     };
 }

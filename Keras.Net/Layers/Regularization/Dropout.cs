@@ -1,3 +1,4 @@
+using Keras.Saving;
 using System.Text.Json.Nodes;
 
 namespace Keras.Layers;
@@ -39,6 +40,13 @@ public sealed class Dropout : Layer
 
     /// <inheritdoc />
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
+
+    /// <summary>Re-creates the layer from its Keras config.</summary>
+    public static Dropout FromConfig(JsonObject config)
+    {
+        var c = new ConfigReader(config, nameof(Dropout));
+        return new Dropout(c.Double("rate", 0.5), c.IntOrNull("seed"), c.String("name"), c.InputShape());
+    }
 
     /// <inheritdoc />
     public override JsonObject GetConfig()

@@ -1,3 +1,4 @@
+using Keras.Saving;
 using System.Text.Json.Nodes;
 
 namespace Keras.Layers;
@@ -37,6 +38,13 @@ public sealed class Flatten : Layer
         var rest = inputShape.Slice(1);
         int flat = rest.IsFullyDefined ? checked((int)rest.Size) : Shape.Unknown;
         return new Shape(inputShape[0], flat);
+    }
+
+    /// <summary>Re-creates the layer from its Keras config.</summary>
+    public static Flatten FromConfig(JsonObject config)
+    {
+        var c = new ConfigReader(config, nameof(Flatten));
+        return new Flatten(c.String("data_format") ?? "channels_last", c.InputShape(), c.String("name"));
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using Keras.Saving;
 using System.Text.Json.Nodes;
 using Keras.Engine;
 
@@ -50,6 +51,14 @@ public sealed class TimeDistributed : Layer
 
     /// <inheritdoc />
     public override DType ComputeOutputDType(IReadOnlyList<DType> inputDTypes) => Layer.ComputeOutputDType(inputDTypes);
+
+    /// <summary>Re-creates the layer (and the layer it wraps) from its Keras config.</summary>
+    public static TimeDistributed FromConfig(JsonObject config)
+    {
+        var c = new ConfigReader(config, nameof(TimeDistributed));
+        var inner = c.Node("layer") as JsonObject ?? throw new FormatException("TimeDistributed config: 'layer' is missing.");
+        return new TimeDistributed(KerasObjects.Layer(inner), c.String("name"), c.InputShape());
+    }
 
     /// <inheritdoc />
     public override JsonObject GetConfig()
