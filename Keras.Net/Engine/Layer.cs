@@ -178,6 +178,26 @@ public abstract class Layer : IDisposable
         }
     }
 
+    // ---------------------------------------------------------------- losses
+
+    private readonly List<Tensor> _losses = [];
+
+    /// <summary>
+    /// Adds a loss term computed in <see cref="Call"/> (Keras's <c>add_loss</c>, e.g. activity
+    /// regularization). Training adds every layer's losses of the current step to the compiled loss.
+    /// </summary>
+    protected void AddLoss(Tensor loss) => _losses.Add(loss);
+
+    /// <summary>The loss terms added during the latest call, this layer's and its nested layers'.</summary>
+    public IReadOnlyList<Tensor> Losses => _losses.Concat(SubLayers.SelectMany(l => l.Losses)).ToArray();
+
+    /// <summary>Forgets the loss terms of the previous call (the trainer does this before each step).</summary>
+    internal void ClearLosses()
+    {
+        _losses.Clear();
+        foreach (var l in SubLayers) l.ClearLosses();
+    }
+
     // ---------------------------------------------------------------- life cycle
 
     /// <summary>Creates the weights for inputs of <paramref name="inputShape"/> (batch dimension included).</summary>

@@ -217,8 +217,11 @@ public partial class Model
 
     private void TrainStep(CompileState compiled, Tensor[] xb, Tensor[] yb, Tensor? wb, IReadOnlyList<Variable> trainable, Tensor[] sources, long count)
     {
+        ClearLosses();
         var yPred = Apply(new Tensors(xb), training: true);
         var (total, per) = compiled.ComputeLoss(yb, yPred, wb);
+        foreach (var extra in Losses) total = Ops.Add(total, extra);
+        ClearLosses(); // the terms die with the step's scope
         var grads = KerasBackend.Current.Gradients(total, sources);
         _optimizer!.ApplyGradients(grads, trainable);
         using var noGrad = Ops.NoGrad();
@@ -284,8 +287,11 @@ public partial class Model
                 var xb = Batch(xs, null, start, count);
                 var yb = Batch(ys, null, start, count);
                 var wb = sw is null ? null : Ops.Slice(sw, 0, start, count);
+                ClearLosses();
                 var yPred = Apply(new Tensors(xb), training: false);
                 var (total, per) = compiled.ComputeLoss(yb, yPred, wb);
+                foreach (var extra in Losses) total = Ops.Add(total, extra);
+                ClearLosses();
                 compiled.Update(yb, yPred, total, per, count);
             }
             if (cbs is { NeedsBatchLogs: true })
