@@ -187,9 +187,10 @@ public partial class Model
             compiled.Reset();
             cbs.Each(c => c.OnEpochBegin(epoch, empty));
             using var permutation = shuffle ? KerasBackend.Current.RandomPermutation(n, GlobalRandom.NextSeed()) : null;
-            for (int step = 0; step < steps; step++)
+            for (int step = 0; step < steps && !StopTraining; step++)
             {
                 long start = (long)step * bs, count = Math.Min(bs, n - start);
+                cbs.Each(c => c.OnTrainBatchBegin(step, empty));
                 using (var scope = Ops.Scope())
                 {
                     var xb = Batch(xs, permutation, start, count);
