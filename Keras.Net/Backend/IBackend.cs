@@ -120,7 +120,9 @@ public partial interface IBackend
 
     // ---- autodiff ----
     /// <summary>Gradients of the scalar <paramref name="target"/> with respect to <paramref name="sources"/> (zeros where unconnected).</summary>
-    Tensor[] Gradients(Tensor target, IReadOnlyList<Tensor> sources);
+    Tensor[] Gradients(Tensor target, IReadOnlyList<Tensor> sources, bool retainGraph = false);
+    /// <summary>A tensor equal to <paramref name="x"/> whose gradient can be taken (Keras/TF's <c>tape.watch</c>).</summary>
+    Tensor Watch(Tensor x);
     /// <summary>Disables gradient recording until disposed.</summary>
     IDisposable NoGrad();
     /// <summary>Detaches a tensor from gradient recording (Keras's <c>stop_gradient</c>).</summary>

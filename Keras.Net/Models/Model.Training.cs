@@ -127,10 +127,11 @@ public partial class Model
     /// <param name="shuffle">Shuffle the training samples every epoch.</param>
     /// <param name="initialEpoch">Epoch to start at (to resume training).</param>
     /// <param name="sampleWeight">Per-sample loss weights.</param>
+    /// <param name="classWeight">Loss weight per class index (single-output models); multiplies <paramref name="sampleWeight"/> if both are given.</param>
     /// <returns>The <see cref="History"/> of per-epoch logs.</returns>
     public History Fit(object x, object? y = null, int? batchSize = null, int epochs = 1, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0.0, (object X, object Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0, object? sampleWeight = null)
+        bool shuffle = true, int initialEpoch = 0, object? sampleWeight = null, IReadOnlyDictionary<int, double>? classWeight = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
         if (validationSplit is < 0 or >= 1)
@@ -143,6 +144,7 @@ public partial class Model
         var (xs, ys, n) = PrepareData(x, y, nameof(Fit));
         var compiled = Compiled(nameof(Fit));
         var sw = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
+        if (classWeight is not null) sw = ClassWeightsToSampleWeights(classWeight, ys!, sw);
 
         Tensor[]? xVal = null, yVal = null;
         if (validationData is { } vd)
@@ -162,11 +164,7 @@ public partial class Model
             n = split;
         }
 
-        var trainable = TrainableWeights;
-        if (trainable.Count == 0)
-            throw new InvalidOperationException($"Model \"{Name}\" has no trainable weights; nothing to fit.");
-        _optimizer!.Build(trainable);
-        var sources = trainable.Select(v => v.Value).ToArray();
+        PrepareTraining();
 
         var history = new History();
         var list = new List<Callback>();
@@ -196,7 +194,8 @@ public partial class Model
                     var xb = Batch(xs, permutation, start, count);
                     var yb = Batch(ys!, permutation, start, count);
                     var wb = sw is null ? null : Batch([sw], permutation, start, count)[0];
-                    TrainStep(compiled, xb, yb, wb, trainable, sources, count);
+                    ClearLosses();
+                    TrainStep(new Tensors(xb), new Tensors(yb), wb);
                 }
                 if (batchLogs)
                 {
@@ -216,17 +215,86 @@ public partial class Model
         return history;
     }
 
-    private void TrainStep(CompileState compiled, Tensor[] xb, Tensor[] yb, Tensor? wb, IReadOnlyList<Variable> trainable, Tensor[] sources, long count)
+    // Keras turns class_weight into per-sample weights from the labels (integer labels or one-hot rows).
+    private static Tensor ClassWeightsToSampleWeights(IReadOnlyDictionary<int, double> classWeight, Tensor[] ys, Tensor? sampleWeight)
     {
-        ClearLosses();
-        var yPred = Apply(new Tensors(xb), training: true);
-        var (total, per) = compiled.ComputeLoss(yb, yPred, wb);
+        if (ys.Length != 1)
+            throw new ArgumentException("classWeight is only supported for models with a single output; use sampleWeight instead.", nameof(classWeight));
+        if (classWeight.Count == 0) return sampleWeight ?? throw new ArgumentException("classWeight is empty.", nameof(classWeight));
+        if (classWeight.Keys.Any(k => k < 0)) throw new ArgumentException("classWeight keys must be class indices >= 0.", nameof(classWeight));
+        var y = ys[0];
+        var labels = y.Rank >= 2 && y.Shape[-1] > 1 ? Ops.ArgMax(y, -1) : Ops.Cast(Ops.Reshape(y, y.Shape[0], -1), DType.Int64);
+        labels = Ops.Reshape(labels, -1);
+        if (labels.Shape[0] != y.Shape[0])
+            throw new ArgumentException($"classWeight needs one label per sample; targets of shape {y.Shape} have several.", nameof(classWeight));
+        var table = new float[classWeight.Keys.Max() + 1];
+        Array.Fill(table, 1f);
+        foreach (var (cls, weight) in classWeight) table[cls] = (float)weight;
+        var maxLabel = (long)Ops.Max(labels).Item();
+        if (maxLabel >= table.Length)
+            throw new ArgumentException($"classWeight has no entry for class {maxLabel}, which occurs in the targets.", nameof(classWeight));
+        var weights = Ops.Take(Ops.Constant(table, new Shape(table.Length)), labels);
+        return sampleWeight is null ? weights : Ops.Multiply(Ops.Cast(Ops.Reshape(sampleWeight, -1), DType.Float32), weights);
+    }
+
+    private IReadOnlyList<Variable> _stepVariables = [];
+    private Tensor[] _stepSources = [];
+    private Tensor[]? _lastOutputLosses;
+
+    private void PrepareTraining()
+    {
+        _stepVariables = TrainableWeights;
+        if (_stepVariables.Count == 0)
+            throw new InvalidOperationException($"Model \"{Name}\" has no trainable weights; nothing to fit.");
+        _optimizer!.Build(_stepVariables);
+        _stepSources = _stepVariables.Select(v => v.Value).ToArray();
+    }
+
+    /// <summary>
+    /// One training step on one batch (Keras's <c>train_step</c>): forward pass in training mode,
+    /// <see cref="ComputeLoss"/>, gradients, the optimizer update, then <see cref="ComputeMetrics"/>.
+    /// Override it to customise training while keeping <c>Fit</c>, callbacks and progress output.
+    /// </summary>
+    protected virtual void TrainStep(Tensors x, Tensors y, Tensor? sampleWeight)
+    {
+        var yPred = Apply(x, training: true);
+        var loss = ComputeLoss(x, y, yPred, sampleWeight);
+        var grads = KerasBackend.Current.Gradients(loss, _stepSources);
+        _optimizer!.ApplyGradients(grads, _stepVariables);
+        ComputeMetrics(x, y, yPred, loss, sampleWeight);
+    }
+
+    /// <summary>One evaluation step on one batch (Keras's <c>test_step</c>): forward pass in inference mode, loss and metrics.</summary>
+    protected virtual void TestStep(Tensors x, Tensors y, Tensor? sampleWeight)
+    {
+        var yPred = Apply(x, training: false);
+        var loss = ComputeLoss(x, y, yPred, sampleWeight);
+        ComputeMetrics(x, y, yPred, loss, sampleWeight);
+    }
+
+    /// <summary>One prediction step on one batch (Keras's <c>predict_step</c>).</summary>
+    protected virtual Tensors PredictStep(Tensors x) => Apply(x, training: false);
+
+    /// <summary>
+    /// The batch's total loss (Keras's <c>compute_loss</c>): the compiled losses of every output,
+    /// weighted, plus the loss terms layers added during the forward pass.
+    /// </summary>
+    public Tensor ComputeLoss(Tensors x, Tensors y, Tensors yPred, Tensor? sampleWeight = null)
+    {
+        var (total, per) = Compiled(nameof(ComputeLoss)).ComputeLoss(y, yPred, sampleWeight);
         foreach (var extra in Losses) total = Ops.Add(total, extra);
         ClearLosses(); // the terms die with the step's scope
-        var grads = KerasBackend.Current.Gradients(total, sources);
-        _optimizer!.ApplyGradients(grads, trainable);
+        _lastOutputLosses = per;
+        return total;
+    }
+
+    /// <summary>Updates the loss tracker and the compiled metrics with one batch (Keras's <c>compute_metrics</c>).</summary>
+    protected void ComputeMetrics(Tensors x, Tensors y, Tensors yPred, Tensor loss, Tensor? sampleWeight = null)
+    {
         using var noGrad = Ops.NoGrad();
-        compiled.Update(yb, yPred, total, per, count);
+        var per = _lastOutputLosses ?? new Tensor[yPred.Count];
+        Compiled(nameof(ComputeMetrics)).Update(y, yPred, loss, per, x[0].Shape[0]);
+        _lastOutputLosses = null;
     }
 
     /// <summary>Runs one gradient step on one batch and returns the batch's loss and metrics (Keras's <c>train_on_batch</c>).</summary>
@@ -235,13 +303,13 @@ public partial class Model
         using var dataScope = Ops.Scope();
         var (xs, ys, n) = PrepareData(x, y, nameof(TrainOnBatch));
         var compiled = Compiled(nameof(TrainOnBatch));
-        var trainable = TrainableWeights;
-        _optimizer!.Build(trainable);
+        PrepareTraining();
         compiled.Reset();
         using (var scope = Ops.Scope())
         {
             var wb = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
-            TrainStep(compiled, xs, ys!, wb, trainable, trainable.Select(v => v.Value).ToArray(), n);
+            ClearLosses();
+            TrainStep(new Tensors(xs), new Tensors(ys!), wb);
         }
         return compiled.Results();
     }
@@ -289,11 +357,7 @@ public partial class Model
                 var yb = Batch(ys, null, start, count);
                 var wb = sw is null ? null : Ops.Slice(sw, 0, start, count);
                 ClearLosses();
-                var yPred = Apply(new Tensors(xb), training: false);
-                var (total, per) = compiled.ComputeLoss(yb, yPred, wb);
-                foreach (var extra in Losses) total = Ops.Add(total, extra);
-                ClearLosses();
-                compiled.Update(yb, yPred, total, per, count);
+                TestStep(new Tensors(xb), new Tensors(yb), wb);
             }
             if (cbs is { NeedsBatchLogs: true })
             {
@@ -339,7 +403,7 @@ public partial class Model
             using (var scope = Ops.Scope())
             using (var noGrad = Ops.NoGrad())
             {
-                var outs = Apply(new Tensors(Batch(xs, null, start, count)), training: false);
+                var outs = PredictStep(new Tensors(Batch(xs, null, start, count)));
                 chunks ??= outs.Select(_ => new List<HostArray>(steps)).ToArray();
                 for (int i = 0; i < outs.Count; i++) chunks[i].Add(outs[i].ToHost());
             }
@@ -356,7 +420,7 @@ public partial class Model
         using var scope = Ops.Scope();
         var (xs, _, _) = PrepareData(x, null, nameof(PredictOnBatch));
         using var noGrad = Ops.NoGrad();
-        var outs = Apply(new Tensors(xs), training: false);
+        var outs = PredictStep(new Tensors(xs));
         if (outs.Count != 1)
             throw new InvalidOperationException($"Model \"{Name}\" has {outs.Count} outputs; use PredictOutputs.");
         return outs[0].ToNDArray();

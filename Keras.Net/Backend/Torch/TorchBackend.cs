@@ -363,10 +363,15 @@ internal sealed partial class TorchBackend : IBackend
 
     // ---- autodiff ----
 
-    public Tensor[] Gradients(Tensor target, IReadOnlyList<Tensor> sources)
+    public Tensor[] Gradients(Tensor target, IReadOnlyList<Tensor> sources, bool retainGraph = false)
     {
         var inputs = sources.Select(T).ToArray();
-        var grads = torch.autograd.grad(new[] { T(target) }, inputs, allow_unused: true);
+        foreach (var (input, i) in inputs.Select((t, i) => (t, i)))
+        {
+            if (!input.requires_grad)
+                throw new ArgumentException($"Source {i} of the gradient is not being recorded: pass trainable variables, or tensors returned by GradientTape.Watch.");
+        }
+        var grads = torch.autograd.grad(new[] { T(target) }, inputs, retain_graph: retainGraph, allow_unused: true);
         var result = new Tensor[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
@@ -377,6 +382,12 @@ internal sealed partial class TorchBackend : IBackend
     }
 
     public IDisposable NoGrad() => torch.no_grad();
+
+    public Tensor Watch(Tensor x)
+    {
+        var t = T(x);
+        return t.requires_grad ? x : W(t.detach().requires_grad_(true));
+    }
 
     public Tensor StopGradient(Tensor x) => W(T(x).detach());
 
