@@ -17,6 +17,7 @@ public sealed class ProgbarLogger : Callback
     private int _epochs;
     private int _steps;
     private string _mode = "train";
+    private int _seen;
 
     /// <summary>Creates the logger.</summary>
     public ProgbarLogger(TextWriter output, int verbose)
@@ -44,10 +45,14 @@ public sealed class ProgbarLogger : Callback
     }
 
     /// <inheritdoc />
-    public override void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs) => _bar?.Update(batch + 1, logs, finalize: false);
+    public override void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
+    {
+        _seen = batch + 1;
+        _bar?.Update(batch + 1, logs, finalize: false);
+    }
 
     /// <inheritdoc />
-    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) => _bar?.Update(_steps, logs, finalize: true);
+    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) => _bar?.Update(_steps > 0 ? _steps : _seen, logs, finalize: true);
 
     /// <inheritdoc />
     public override void OnTestBegin(IReadOnlyDictionary<string, double> logs)
@@ -99,24 +104,29 @@ internal sealed class Progbar(int target, TextWriter output, int verbose, int wi
         if (verbose == 2)
         {
             if (!finalize) return;
-            output.WriteLine($"{current}/{target} - {FormatSeconds(elapsed.TotalSeconds)} - {FormatPerStep(elapsed.TotalSeconds, current)}{Metrics(values)}");
+            output.WriteLine($"{current}/{(target > 0 ? target.ToString(CultureInfo.InvariantCulture) : "Unknown")} - {FormatSeconds(elapsed.TotalSeconds)} - {FormatPerStep(elapsed.TotalSeconds, current)}{Metrics(values)}");
             return;
         }
         if (verbose != 1) return;
         // Redraw at most every 50 ms, as Keras does, so printing never slows training; the last step is drawn by finalize.
-        if (!finalize && (!_dynamic || current >= target || (_lastRender is { } last && (elapsed - last).TotalMilliseconds < 50))) return;
+        if (!finalize && (!_dynamic || (target > 0 && current >= target) || (_lastRender is { } last && (elapsed - last).TotalMilliseconds < 50))) return;
         _lastRender = elapsed;
-        var digits = target > 0 ? (int)Math.Floor(Math.Log10(target)) + 1 : 1;
         var sb = new StringBuilder();
-        sb.Append(current.ToString(CultureInfo.InvariantCulture).PadLeft(digits)).Append('/').Append(target).Append(' ');
-        var progress = target > 0 ? Math.Min(1.0, (double)current / target) : 1.0;
-        var filled = (int)(width * progress);
-        sb.Append('━', filled).Append(' ', width - filled).Append(' ');
-        var perStep = current > 0 ? elapsed.TotalSeconds / current : 0;
-        if (current < target)
-            sb.Append(FormatSeconds(perStep * (target - current))).Append(' ');
+        if (target > 0)
+        {
+            var digits = (int)Math.Floor(Math.Log10(target)) + 1;
+            sb.Append(current.ToString(CultureInfo.InvariantCulture).PadLeft(digits)).Append('/').Append(target).Append(' ');
+            var progress = Math.Min(1.0, (double)current / target);
+            var filled = (int)(width * progress);
+            sb.Append('━', filled).Append(' ', width - filled).Append(' ');
+            var perStep = current > 0 ? elapsed.TotalSeconds / current : 0;
+            sb.Append(FormatSeconds(current < target ? perStep * (target - current) : elapsed.TotalSeconds)).Append(' ');
+        }
         else
-            sb.Append(FormatSeconds(elapsed.TotalSeconds)).Append(' ');
+        {
+            // Unknown length (a generator): Keras prints the count so far and the elapsed time.
+            sb.Append(current.ToString(CultureInfo.InvariantCulture)).Append("/Unknown ").Append(FormatSeconds(elapsed.TotalSeconds)).Append(' ');
+        }
         sb.Append(FormatPerStep(elapsed.TotalSeconds, current));
         sb.Append(Metrics(values));
         var line = sb.ToString();

@@ -23,7 +23,7 @@ public partial class Model
     /// <summary>Whether <see cref="Compile(Optimizer?, Loss?, IEnumerable{Metric}?, IReadOnlyList{double}?)"/> has been called.</summary>
     public bool IsCompiled => _compiled is not null;
 
-    /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch (Keras's <c>stop_training</c>).</summary>
+    /// <summary>Set by a callback to end <c>Fit</c> after the current epoch (Keras's <c>stop_training</c>).</summary>
     public bool StopTraining { get; set; }
 
     /// <summary>
@@ -107,9 +107,6 @@ public partial class Model
         Apply(new Tensors(sample), training: false);
     }
 
-    private static Tensor[] Batch(Tensor[] data, Tensor? indices, long start, long count) =>
-        data.Select(t => indices is null ? Ops.Slice(t, 0, start, count) : Ops.Take(t, Ops.Slice(indices, 0, start, count))).ToArray();
-
     // ------------------------------------------------------------------ fit
 
     /// <summary>
@@ -164,7 +161,39 @@ public partial class Model
             n = split;
         }
 
-        PrepareTraining();
+        return RunFit(new ArrayBatches(xs, ys, sw, n, bs, shuffle),
+            xVal is null ? null : new ArrayBatches(xVal, yVal, null, xVal[0].Shape[0], bs, shuffle: false),
+            epochs, verbose, callbacks, initialEpoch, n);
+    }
+
+    /// <summary>
+    /// Trains the model on a <see cref="Dataset"/> or generator of batches (Keras's <c>fit</c> on a
+    /// data set, and the old <c>fit_generator</c>). Without <paramref name="stepsPerEpoch"/> every epoch
+    /// is one full pass; with it, each epoch takes that many batches and the pass continues across
+    /// epochs (training stops, with a message, if the data runs out).
+    /// </summary>
+    public History Fit(Dataset data, int epochs = 1, int verbose = 1, IEnumerable<Callback>? callbacks = null,
+        Dataset? validationData = null, int? stepsPerEpoch = null, int? validationSteps = null, int initialEpoch = 0)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        if (stepsPerEpoch is < 1) throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "stepsPerEpoch must be >= 1.");
+        Compiled(nameof(Fit));
+        var train = new DatasetBatches(data, stepsPerEpoch);
+        return RunFit(train, validationData is null ? null : new DatasetBatches(validationData, validationSteps), epochs, verbose, callbacks, initialEpoch, null);
+    }
+
+    /// <summary>Trains on a generator of <c>(x, y)</c> batches (Keras's <c>fit_generator</c>).</summary>
+    public History Fit(IEnumerable<(object X, object Y)> batches, int epochs = 1, int verbose = 1, IEnumerable<Callback>? callbacks = null,
+        IEnumerable<(object X, object Y)>? validationData = null, int? stepsPerEpoch = null, int? validationSteps = null, int initialEpoch = 0) =>
+        Fit(Dataset.FromBatches(batches), epochs, verbose, callbacks,
+            validationData is null ? null : Dataset.FromBatches(validationData), stepsPerEpoch, validationSteps, initialEpoch);
+
+    private History RunFit(BatchSource train, BatchSource? validation, int epochs, int verbose, IEnumerable<Callback>? callbacks, int initialEpoch, long? samples)
+    {
+        var compiled = Compiled(nameof(Fit));
+        if (IsGraphNetwork || Built) PrepareTraining();
+        bool prepared = IsGraphNetwork || Built;
 
         var history = new History();
         var list = new List<Callback>();
@@ -172,7 +201,7 @@ public partial class Model
         if (callbacks is not null) list.AddRange(callbacks);
         list.Add(history);
         var cbs = new CallbackList(list);
-        int steps = (int)((n + bs - 1) / bs);
+        int steps = train.Steps ?? (train is DatasetBatches { Cardinality: long c } ? (int)c : 0);
         cbs.Configure(this, new Dictionary<string, int> { ["epochs"] = epochs, ["steps"] = steps, ["verbose"] = verbose });
         bool batchLogs = cbs.NeedsBatchLogs;
         var empty = new Dictionary<string, double>();
@@ -184,29 +213,43 @@ public partial class Model
         {
             compiled.Reset();
             cbs.Each(c => c.OnEpochBegin(epoch, empty));
-            using var permutation = shuffle ? KerasBackend.Current.RandomPermutation(n, GlobalRandom.NextSeed()) : null;
-            for (int step = 0; step < steps && !StopTraining; step++)
+            using (var batches = train.Epoch(epoch))
             {
-                long start = (long)step * bs, count = Math.Min(bs, n - start);
-                cbs.Each(c => c.OnTrainBatchBegin(step, empty));
-                using (var scope = Ops.Scope())
+                for (int step = 0; !StopTraining; step++)
                 {
-                    var xb = Batch(xs, permutation, start, count);
-                    var yb = Batch(ys!, permutation, start, count);
-                    var wb = sw is null ? null : Batch([sw], permutation, start, count)[0];
-                    ClearLosses();
-                    TrainStep(new Tensors(xb), new Tensors(yb), wb);
-                }
-                if (batchLogs)
-                {
-                    var logs = compiled.Results();
-                    cbs.Each(c => c.OnTrainBatchEnd(step, logs));
+                    using (var scope = Ops.Scope())
+                    {
+                        if (!batches.MoveNext()) break;
+                        var b = batches.Current;
+                        if (b.Y is null) throw new ArgumentException("Fit needs targets: the data gave a batch without y.");
+                        if (!prepared)
+                        {
+                            EnsureBuiltFor(b.X);
+                            PrepareTraining();
+                            prepared = true;
+                        }
+                        cbs.Each(c => c.OnTrainBatchBegin(step, empty));
+                        ClearLosses();
+                        TrainStep(new Tensors(b.X), new Tensors(b.Y), b.SampleWeight);
+                    }
+                    if (batchLogs)
+                    {
+                        var logs = compiled.Results();
+                        cbs.Each(c => c.OnTrainBatchEnd(step, logs));
+                    }
                 }
             }
-            var results = compiled.Results();
-            if (xVal is not null)
+            if (train.RanOut)
             {
-                foreach (var (k, v) in RunEvaluation(compiled, xVal, yVal!, bs, null, "val_")) results[k] = v;
+                ProgressOutput.WriteLine(
+                    "Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate " +
+                    "at least stepsPerEpoch * epochs batches.");
+                StopTraining = true;
+            }
+            var results = compiled.Results();
+            if (validation is not null)
+            {
+                foreach (var (k, v) in RunEvaluation(compiled, validation, "val_")) results[k] = v;
             }
             epochLogs = results;
             cbs.Each(c => c.OnEpochEnd(epoch, results));
@@ -321,13 +364,18 @@ public partial class Model
         IEnumerable<Callback>? callbacks = null, object? sampleWeight = null)
     {
         using var dataScope = Ops.Scope();
-        var (xs, ys, _) = PrepareData(x, y, nameof(Evaluate));
-        var compiled = Compiled(nameof(Evaluate));
+        var (xs, ys, n) = PrepareData(x, y, nameof(Evaluate));
         var sw = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
-        var list = new List<Callback>();
-        if (verbose > 0) list.Add(new ProgbarLogger(ProgressOutput, verbose));
-        if (callbacks is not null) list.AddRange(callbacks);
-        return RunEvaluation(compiled, xs, ys!, batchSize ?? 32, sw, "", new CallbackList(list));
+        var bs = batchSize ?? 32;
+        ArgumentOutOfRangeException.ThrowIfLessThan(bs, 1, nameof(batchSize));
+        return RunEvaluation(Compiled(nameof(Evaluate)), new ArrayBatches(xs, ys, sw, n, bs, shuffle: false), "", Listeners(verbose, callbacks));
+    }
+
+    /// <summary>Returns the loss and metrics on a <see cref="Dataset"/> (all of it, or <paramref name="steps"/> batches).</summary>
+    public IReadOnlyDictionary<string, double> Evaluate(Dataset data, int? steps = null, int verbose = 0, IEnumerable<Callback>? callbacks = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return RunEvaluation(Compiled(nameof(Evaluate)), new DatasetBatches(data, steps), "", Listeners(verbose, callbacks));
     }
 
     /// <summary>Returns the loss and metrics of one batch (Keras's <c>test_on_batch</c>).</summary>
@@ -336,33 +384,43 @@ public partial class Model
         using var dataScope = Ops.Scope();
         var (xs, ys, n) = PrepareData(x, y, nameof(TestOnBatch));
         var sw = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
-        return RunEvaluation(Compiled(nameof(TestOnBatch)), xs, ys!, (int)Math.Max(1, n), sw, "");
+        return RunEvaluation(Compiled(nameof(TestOnBatch)), new ArrayBatches(xs, ys, sw, n, (int)Math.Max(1, n), shuffle: false), "");
     }
 
-    private SortedDictionary<string, double> RunEvaluation(CompileState compiled, Tensor[] xs, Tensor[] ys, int batchSize, Tensor? sw, string prefix, CallbackList? cbs = null)
+    private CallbackList Listeners(int verbose, IEnumerable<Callback>? callbacks)
     {
-        long n = DataAdapter.SampleCount(xs, ys);
-        int steps = (int)((n + batchSize - 1) / batchSize);
+        var list = new List<Callback>();
+        if (verbose > 0) list.Add(new ProgbarLogger(ProgressOutput, verbose));
+        if (callbacks is not null) list.AddRange(callbacks);
+        return new CallbackList(list);
+    }
+
+    private static int StepsOf(BatchSource source) => source.Steps ?? (source is DatasetBatches { Cardinality: long c } ? (int)c : 0);
+
+    private SortedDictionary<string, double> RunEvaluation(CompileState compiled, BatchSource source, string prefix, CallbackList? cbs = null)
+    {
         var empty = new Dictionary<string, double>();
-        cbs?.Configure(this, new Dictionary<string, int> { ["steps"] = steps, ["evaluating"] = 1 });
+        cbs?.Configure(this, new Dictionary<string, int> { ["steps"] = StepsOf(source), ["evaluating"] = 1 });
         cbs?.Each(c => c.OnTestBegin(empty));
         compiled.Reset();
-        for (int step = 0; step < steps; step++)
+        using (var batches = source.Epoch(0))
         {
-            long start = (long)step * batchSize, count = Math.Min(batchSize, n - start);
-            using (var scope = Ops.Scope())
-            using (var noGrad = Ops.NoGrad())
+            for (int step = 0; ; step++)
             {
-                var xb = Batch(xs, null, start, count);
-                var yb = Batch(ys, null, start, count);
-                var wb = sw is null ? null : Ops.Slice(sw, 0, start, count);
-                ClearLosses();
-                TestStep(new Tensors(xb), new Tensors(yb), wb);
-            }
-            if (cbs is { NeedsBatchLogs: true })
-            {
-                var logs = compiled.Results();
-                cbs.Each(c => c.OnTestBatchEnd(step, logs));
+                using (var scope = Ops.Scope())
+                using (var noGrad = Ops.NoGrad())
+                {
+                    if (!batches.MoveNext()) break;
+                    var b = batches.Current;
+                    if (b.Y is null) throw new ArgumentException("Evaluate needs targets: the data gave a batch without y.");
+                    ClearLosses();
+                    TestStep(new Tensors(b.X), new Tensors(b.Y), b.SampleWeight);
+                }
+                if (cbs is { NeedsBatchLogs: true })
+                {
+                    var logs = compiled.Results();
+                    cbs.Each(c => c.OnTestBatchEnd(step, logs));
+                }
             }
         }
         var results = compiled.Results(prefix);
@@ -373,13 +431,16 @@ public partial class Model
     // ------------------------------------------------------------------ predict
 
     /// <summary>Runs the model on <paramref name="x"/> in batches and returns the (single) output (Keras's <c>predict</c>).</summary>
-    public NDArray Predict(object x, int? batchSize = null, int verbose = 0, IEnumerable<Callback>? callbacks = null)
-    {
-        var outputs = PredictOutputs(x, batchSize, verbose, callbacks);
-        return outputs.Length == 1
-            ? outputs[0]
-            : throw new InvalidOperationException($"Model \"{Name}\" has {outputs.Length} outputs; use PredictOutputs to get all of them.");
-    }
+    public NDArray Predict(object x, int? batchSize = null, int verbose = 0, IEnumerable<Callback>? callbacks = null) =>
+        Single(PredictOutputs(x, batchSize, verbose, callbacks));
+
+    /// <summary>Runs the model on a <see cref="Dataset"/> (all of it, or <paramref name="steps"/> batches) and returns the (single) output.</summary>
+    public NDArray Predict(Dataset data, int? steps = null, int verbose = 0, IEnumerable<Callback>? callbacks = null) =>
+        Single(PredictOutputs(data, steps, verbose, callbacks));
+
+    private NDArray Single(NDArray[] outputs) => outputs.Length == 1
+        ? outputs[0]
+        : throw new InvalidOperationException($"Model \"{Name}\" has {outputs.Length} outputs; use PredictOutputs to get all of them.");
 
     /// <summary>Runs the model on <paramref name="x"/> in batches and returns every output, in output order.</summary>
     public NDArray[] PredictOutputs(object x, int? batchSize = null, int verbose = 0, IEnumerable<Callback>? callbacks = null)
@@ -388,26 +449,38 @@ public partial class Model
         var (xs, _, n) = PrepareData(x, null, nameof(Predict));
         int bs = batchSize ?? 32;
         ArgumentOutOfRangeException.ThrowIfLessThan(bs, 1, nameof(batchSize));
-        int steps = (int)((n + bs - 1) / bs);
-        var list = new List<Callback>();
-        if (verbose > 0) list.Add(new ProgbarLogger(ProgressOutput, verbose));
-        if (callbacks is not null) list.AddRange(callbacks);
-        var cbs = new CallbackList(list);
+        return RunPrediction(new ArrayBatches(xs, null, null, n, bs, shuffle: false), Listeners(verbose, callbacks));
+    }
+
+    /// <summary>Runs the model on a <see cref="Dataset"/> and returns every output, in output order.</summary>
+    public NDArray[] PredictOutputs(Dataset data, int? steps = null, int verbose = 0, IEnumerable<Callback>? callbacks = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return RunPrediction(new DatasetBatches(data, steps), Listeners(verbose, callbacks));
+    }
+
+    private NDArray[] RunPrediction(BatchSource source, CallbackList cbs)
+    {
         var empty = new Dictionary<string, double>();
-        cbs.Configure(this, new Dictionary<string, int> { ["steps"] = steps });
+        cbs.Configure(this, new Dictionary<string, int> { ["steps"] = StepsOf(source) });
         cbs.Each(c => c.OnPredictBegin(empty));
         List<HostArray>[]? chunks = null;
-        for (int step = 0; step < steps; step++)
+        using (var batches = source.Epoch(0))
         {
-            long start = (long)step * bs, count = Math.Min(bs, n - start);
-            using (var scope = Ops.Scope())
-            using (var noGrad = Ops.NoGrad())
+            for (int step = 0; ; step++)
             {
-                var outs = PredictStep(new Tensors(Batch(xs, null, start, count)));
-                chunks ??= outs.Select(_ => new List<HostArray>(steps)).ToArray();
-                for (int i = 0; i < outs.Count; i++) chunks[i].Add(outs[i].ToHost());
+                using (var scope = Ops.Scope())
+                using (var noGrad = Ops.NoGrad())
+                {
+                    if (!batches.MoveNext()) break;
+                    var b = batches.Current;
+                    if (!IsGraphNetwork && !Built) EnsureBuiltFor(b.X);
+                    var outs = PredictStep(new Tensors(b.X));
+                    chunks ??= outs.Select(_ => new List<HostArray>()).ToArray();
+                    for (int i = 0; i < outs.Count; i++) chunks[i].Add(outs[i].ToHost());
+                }
+                cbs.Each(c => c.OnPredictBatchEnd(step, empty));
             }
-            cbs.Each(c => c.OnPredictBatchEnd(step, empty));
         }
         cbs.Each(c => c.OnPredictEnd(empty));
         if (chunks is null) return [];
