@@ -30,6 +30,12 @@ public sealed class Variable : IDisposable
     /// <summary>The variable's path (e.g. <c>dense/kernel</c>).</summary>
     public string Path { get; internal set; }
 
+    /// <summary>The projection applied after each optimizer update, if any.</summary>
+    public Constraints.Constraint? Constraint { get; internal set; }
+
+    /// <summary>The penalty this variable adds to the loss, if any.</summary>
+    public Regularizers.Regularizer? Regularizer { get; internal set; }
+
     /// <summary>Whether the optimizer updates this variable.</summary>
     public bool Trainable { get; private set; }
 

@@ -120,7 +120,8 @@ public abstract class Layer : IDisposable
     /// Creates a weight owned by this layer (call it from <see cref="Build(Shape)"/>). Trainable
     /// weights are updated by the optimizer; non-trainable ones by the layer itself.
     /// </summary>
-    protected Variable AddWeight(string name, Shape shape, Initializer? initializer = null, bool trainable = true, DType? dtype = null)
+    protected Variable AddWeight(string name, Shape shape, Initializer? initializer = null, bool trainable = true, DType? dtype = null,
+        Regularizers.Regularizer? regularizer = null, Constraints.Constraint? constraint = null)
     {
         if (!shape.IsFullyDefined)
             throw new ArgumentException($"Layer \"{Name}\": weight '{name}' needs a fully known shape; got {shape}.", nameof(shape));
@@ -129,7 +130,7 @@ public abstract class Layer : IDisposable
         using (Ops.NoGrad())
         using (var init = initializer.Call(shape, dtype ?? DType))
         {
-            v = new Variable(init, name, trainable && _trainableFlag, $"{Name}/{name}");
+            v = new Variable(init, name, trainable && _trainableFlag, $"{Name}/{name}") { Regularizer = regularizer, Constraint = constraint };
         }
         (trainable ? _trainable : _nonTrainable).Add(v);
         return v;
@@ -188,8 +189,16 @@ public abstract class Layer : IDisposable
     /// </summary>
     protected void AddLoss(Tensor loss) => _losses.Add(loss);
 
-    /// <summary>The loss terms added during the latest call, this layer's and its nested layers'.</summary>
-    public IReadOnlyList<Tensor> Losses => _losses.Concat(SubLayers.SelectMany(l => l.Losses)).ToArray();
+    /// <summary>
+    /// The loss terms of this layer and its nested layers: those added during the latest call and
+    /// the penalties of regularized weights (computed now, as Keras does).
+    /// </summary>
+    public IReadOnlyList<Tensor> Losses => _losses
+        .Concat(_trainable.Concat(_nonTrainable).Where(v => v.Regularizer is not null).Select(v => v.Regularizer!.Call(v.Value)))
+        .Concat(SubLayers.SelectMany(l => l.Losses)).ToArray();
+
+    /// <summary>A penalty on the layer's outputs added to the loss at every call (Keras's <c>activity_regularizer</c>).</summary>
+    public Regularizers.Regularizer? ActivityRegularizer { get; set; }
 
     /// <summary>Forgets the loss terms of the previous call (the trainer does this before each step).</summary>
     internal void ClearLosses()
@@ -283,6 +292,8 @@ public abstract class Layer : IDisposable
         using (CallContext.Enter(t))
         {
             var outputs = Call(inputs, t, mask);
+            if (ActivityRegularizer is { } activity)
+                foreach (var output in outputs) AddLoss(activity.Call(output));
             if (mask is not null || SupportsMasking)
             {
                 var outMask = ComputeMask(inputs, mask);

@@ -123,6 +123,7 @@ public abstract class Optimizer : IDisposable
         {
             if (WeightDecay is double wd && wd > 0) variables[i].ScaleAdd(1.0 - wd * lr);
             UpdateStep(grads[i], variables[i], lr);
+            if (variables[i].Constraint is { } constraint) variables[i].Assign(constraint.Call(variables[i].Value));
         }
         Iterations++;
     }

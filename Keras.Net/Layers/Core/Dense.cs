@@ -1,7 +1,9 @@
 using Keras.Saving;
 using System.Text.Json.Nodes;
 using Keras.Engine;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 
 namespace Keras.Layers;
 
@@ -20,6 +22,11 @@ public sealed class Dense : Layer
     /// <param name="useBias">Whether to add a bias vector.</param>
     /// <param name="kernelInitializer">Initializer of the kernel (default <c>glorot_uniform</c>).</param>
     /// <param name="biasInitializer">Initializer of the bias (default <c>zeros</c>).</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the output added to the loss.</param>
+    /// <param name="kernelConstraint">Projection of the kernel after each update.</param>
+    /// <param name="biasConstraint">Projection of the bias after each update.</param>
     /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
     /// <param name="name">Layer name.</param>
     /// <param name="trainable">Whether the weights are trained.</param>
@@ -30,12 +37,22 @@ public sealed class Dense : Layer
         bool useBias = true,
         Initializer? kernelInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? biasConstraint = null,
         Shape? inputShape = null,
         string? name = null,
         bool trainable = true,
         DType dtype = DType.Float32)
         : base(name, trainable, dtype, inputShape)
     {
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        KernelConstraint = kernelConstraint;
+        BiasConstraint = biasConstraint;
         if (units <= 0)
             throw new ArgumentOutOfRangeException(nameof(units), units, $"Dense \"{Name}\": units must be a positive integer.");
         Units = units;
@@ -52,6 +69,10 @@ public sealed class Dense : Layer
     public bool UseBias { get; }
     public Initializer KernelInitializer { get; }
     public Initializer BiasInitializer { get; }
+    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? BiasRegularizer { get; }
+    public Constraint? KernelConstraint { get; }
+    public Constraint? BiasConstraint { get; }
 
     /// <summary>The kernel, shape (input_dim, units); null before the layer is built.</summary>
     public Variable? Kernel => _kernel;
@@ -65,8 +86,8 @@ public sealed class Dense : Layer
         var inputDim = inputShape[-1];
         if (inputDim == Shape.Unknown)
             throw new ArgumentException($"Dense \"{Name}\": the last dimension of the input must be known; got input shape {inputShape}.");
-        _kernel = AddWeight("kernel", new Shape(inputDim, Units), KernelInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Units), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape(inputDim, Units), KernelInitializer, regularizer: KernelRegularizer, constraint: KernelConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Units), BiasInitializer, regularizer: BiasRegularizer, constraint: BiasConstraint);
         InputSpec = new InputSpec(minRank: 2, axes: new Dictionary<int, int> { [-1] = inputDim });
     }
 
@@ -90,6 +111,8 @@ public sealed class Dense : Layer
         var (name, trainable, dtype) = c.LayerArgs();
         return new Dense(c.RequiredInt("units"), c.Activation(), c.Bool("use_bias", true),
             c.Initializer("kernel_initializer", new GlorotUniform()), c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"),
             c.InputShape(), name, trainable, dtype);
     }
 
@@ -102,10 +125,11 @@ public sealed class Dense : Layer
         c["use_bias"] = UseBias;
         c["kernel_initializer"] = Serialization.Initializer(KernelInitializer);
         c["bias_initializer"] = Serialization.Initializer(BiasInitializer);
-        c["kernel_regularizer"] = null;
-        c["bias_regularizer"] = null;
-        c["kernel_constraint"] = null;
-        c["bias_constraint"] = null;
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         return c;
     }
 }
