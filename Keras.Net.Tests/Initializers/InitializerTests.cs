@@ -211,7 +211,7 @@ public class InitializerTests
         AssertScaledIdentity(Gram(r3tall, 30, 4, columns: true), 1, "rank-3 tall");
 
         Assert.Throws<ArgumentException>(() => new Orthogonal().Call(new Shape(5)));
-        Assert.AreEqual("OrthogonalInitializer", new Orthogonal().ClassName);
+        Assert.AreEqual("Orthogonal", new Orthogonal().ClassName, "the name Keras 3.15 writes in model configs");
     }
 
     [TestMethod]

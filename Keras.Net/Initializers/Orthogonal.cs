@@ -13,8 +13,8 @@ public sealed class Orthogonal(double gain = 1.0, int? seed = null) : RandomInit
     /// <summary>The multiplicative factor.</summary>
     public double Gain { get; } = gain;
 
-    /// <summary>Keras's class name (<c>keras.initializers.OrthogonalInitializer</c>).</summary>
-    public override string ClassName => "OrthogonalInitializer";
+    /// <summary>The class name Keras 3 writes in configs (<c>OrthogonalInitializer</c> is read as an alias).</summary>
+    public override string ClassName => "Orthogonal";
 
     /// <inheritdoc />
     public override Tensor Call(Shape shape, DType dtype = DType.Float32)
