@@ -30,6 +30,8 @@ public sealed class TimeDistributed : Layer
         if (inputShape.Rank < 3)
             throw new ArgumentException($"TimeDistributed \"{Name}\" needs inputs of rank >= 3 (batch, time, …); got {inputShape}.");
         Layer.EnsureBuilt([new Shape(Shape.Unknown).Concat(inputShape.Slice(2))]);
+        // Keras nests the wrapped layer's variable paths under the wrapper (td_dense/dense/kernel).
+        RnnSupport.PrefixPaths(Name, Layer.Weights);
     }
 
     /// <inheritdoc />
@@ -38,7 +40,15 @@ public sealed class TimeDistributed : Layer
         Tensor x = inputs;
         long batch = x.Shape[0], time = x.Shape[1];
         var folded = Ops.Reshape(x, [batch * time, .. x.Shape.Slice(2).ToLongArray()]);
-        Tensor y = Layer.Apply(new Tensors(folded), training);
+        Tensors? foldedMask = null;
+        if (mask is { Count: > 0 } && mask[0] is { } m)
+        {
+            // Keras passes each step's slice of the mask to the wrapped layer; folded, that is mask[b, t] for row b·time + t.
+            if (m.Rank < 2 || m.Shape[0] != batch || m.Shape[1] != time)
+                throw new ArgumentException($"TimeDistributed \"{Name}\" should be passed a mask of shape ({batch}, {time}, …); got {m.Shape}.");
+            foldedMask = new Tensors(Ops.Reshape(m, [batch * time, .. m.Shape.Slice(2).ToLongArray()]));
+        }
+        Tensor y = Layer.Apply(new Tensors(folded), training, foldedMask);
         return Ops.Reshape(y, [batch, time, .. y.Shape.Slice(1).ToLongArray()]);
     }
 

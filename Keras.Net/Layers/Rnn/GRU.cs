@@ -1,0 +1,128 @@
+using System.Text.Json.Nodes;
+using Keras.Initializers;
+using Keras.Saving;
+
+namespace Keras.Layers;
+
+/// <summary>
+/// Gated Recurrent Unit layer (Keras's <c>GRU</c>, Cho et al. 2014): an <see cref="RNN"/> of one
+/// <see cref="GRUCell"/> named <c>gru_cell</c>, whose weights are kernel (input_dim, 3·units),
+/// recurrent_kernel (units, 3·units), gates z, r, h, and bias (2, 3·units) with <c>resetAfter</c>
+/// (Keras 3's default) or (3·units,) without. One state h; with <c>returnState</c> the outputs are
+/// <c>[output, h]</c>.
+/// </summary>
+public sealed class GRU : RNN
+{
+    /// <summary>Creates the layer.</summary>
+    /// <param name="units">Size of the output and of the state.</param>
+    /// <param name="activation">Activation of the candidate (default <c>tanh</c>; pass <c>"linear"</c> for none).</param>
+    /// <param name="recurrentActivation">Activation of the gates (default <c>sigmoid</c>).</param>
+    /// <param name="useBias">Whether to add biases.</param>
+    /// <param name="kernelInitializer">Initializer of the kernel (default <c>glorot_uniform</c>).</param>
+    /// <param name="recurrentInitializer">Initializer of the recurrent kernel (default <c>orthogonal</c>).</param>
+    /// <param name="biasInitializer">Initializer of the bias (default <c>zeros</c>).</param>
+    /// <param name="dropout">Fraction of the inputs dropped in training, in [0, 1] (one mask for every step).</param>
+    /// <param name="recurrentDropout">Fraction of the recurrent state dropped in training, in [0, 1].</param>
+    /// <param name="seed">Seed of the dropout masks.</param>
+    /// <param name="returnSequences">Return every step's output rather than the last one.</param>
+    /// <param name="returnState">Also return the final state.</param>
+    /// <param name="goBackwards">Process the sequence from its end.</param>
+    /// <param name="stateful">Keep the final state of each batch for the next.</param>
+    /// <param name="unroll">Accepted; the values are the same either way.</param>
+    /// <param name="resetAfter">Apply the reset gate after the recurrent matrix product (Keras 3's default) or before.</param>
+    /// <param name="inputShape">Sample shape (time, features), for the first layer of a Sequential model.</param>
+    /// <param name="name">Layer name.</param>
+    /// <param name="trainable">Whether the weights are trained.</param>
+    /// <param name="dtype">Weights' dtype.</param>
+    public GRU(
+        int units,
+        ActivationFunction? activation = null,
+        ActivationFunction? recurrentActivation = null,
+        bool useBias = true,
+        Initializer? kernelInitializer = null,
+        Initializer? recurrentInitializer = null,
+        Initializer? biasInitializer = null,
+        double dropout = 0.0,
+        double recurrentDropout = 0.0,
+        int? seed = null,
+        bool returnSequences = false,
+        bool returnState = false,
+        bool goBackwards = false,
+        bool stateful = false,
+        bool unroll = false,
+        bool resetAfter = true,
+        Shape? inputShape = null,
+        string? name = null,
+        bool trainable = true,
+        DType dtype = DType.Float32)
+        : base(
+            new GRUCell(RnnSupport.Units(units, nameof(GRU), name), activation, recurrentActivation, useBias, kernelInitializer,
+                recurrentInitializer, biasInitializer,
+                RnnSupport.Rate(dropout, nameof(GRU), name ?? "gru", nameof(dropout)),
+                RnnSupport.Rate(recurrentDropout, nameof(GRU), name ?? "gru", nameof(recurrentDropout)),
+                resetAfter, seed, name: "gru_cell", trainable: trainable, dtype: dtype),
+            returnSequences, returnState, goBackwards, stateful, unroll, zeroOutputForMask: false, name, trainable, dtype, inputShape)
+    {
+    }
+
+    /// <summary>The cell (<c>gru_cell</c>), which holds the weights.</summary>
+    public new GRUCell Cell => (GRUCell)base.Cell;
+
+    public int Units => Cell.Units;
+    public ActivationFunction Activation => Cell.Activation;
+    public ActivationFunction RecurrentActivation => Cell.RecurrentActivation;
+    public bool UseBias => Cell.UseBias;
+    public Initializer KernelInitializer => Cell.KernelInitializer;
+    public Initializer RecurrentInitializer => Cell.RecurrentInitializer;
+    public Initializer BiasInitializer => Cell.BiasInitializer;
+    public double Dropout => Cell.Dropout;
+    public double RecurrentDropout => Cell.RecurrentDropout;
+    public bool ResetAfter => Cell.ResetAfter;
+    public int? Seed => Cell.Seed;
+
+    /// <inheritdoc />
+    protected override int? SequenceRank => 3;
+
+    /// <summary>Re-creates the layer from its Keras config.</summary>
+    public static new GRU FromConfig(JsonObject config)
+    {
+        var c = new ConfigReader(config, nameof(GRU));
+        RnnSupport.RejectUnsupported(c, nameof(GRU), RnnSupport.LayerExtras);
+        var (name, trainable, dtype) = c.LayerArgs();
+        var f = RnnSupport.Flags(c, nameof(GRU));
+        var layer = new GRU(c.RequiredInt("units"),
+            c.Has("activation") ? c.Activation() : null,
+            c.Has("recurrent_activation") ? c.Activation("recurrent_activation") : null,
+            c.Bool("use_bias", true),
+            c.Initializer("kernel_initializer", new GlorotUniform()),
+            c.Initializer("recurrent_initializer", new Orthogonal()),
+            c.Initializer("bias_initializer", new Zeros()),
+            c.Double("dropout", 0), c.Double("recurrent_dropout", 0), c.IntOrNull("seed"),
+            f.ReturnSequences, f.ReturnState, f.GoBackwards, f.Stateful, f.Unroll,
+            // Keras 2 configs without the key predate reset_after=True as the default.
+            c.Bool("reset_after", c.Has("reset_after") || !config.ContainsKey("implementation")),
+            c.InputShape(), name, trainable, dtype);
+        layer.ZeroOutputForMask = f.ZeroOutputForMask;
+        return layer;
+    }
+
+    /// <inheritdoc />
+    public override JsonObject GetConfig()
+    {
+        var c = base.GetConfig();
+        c.Remove("cell");
+        c["units"] = Units;
+        c["activation"] = Activation.Name;
+        c["recurrent_activation"] = RecurrentActivation.Name;
+        c["use_bias"] = UseBias;
+        c["kernel_initializer"] = RnnSupport.Init(KernelInitializer);
+        c["recurrent_initializer"] = RnnSupport.Init(RecurrentInitializer);
+        c["bias_initializer"] = RnnSupport.Init(BiasInitializer);
+        RnnSupport.NullKeys(c, RnnSupport.LayerExtras);
+        c["dropout"] = Dropout;
+        c["recurrent_dropout"] = RecurrentDropout;
+        c["reset_after"] = ResetAfter;
+        c["seed"] = Seed;
+        return c;
+    }
+}
