@@ -113,7 +113,7 @@ public static class KerasObjects
             "TruncatedNormal" => new TruncatedNormal(c.Double("mean", 0), c.Double("stddev", 0.05), seed),
             "VarianceScaling" => new VarianceScaling(c.Double("scale", 1), c.String("mode", "fan_in")!, c.String("distribution", "truncated_normal")!, seed),
             "Orthogonal" or "OrthogonalInitializer" => new Orthogonal(c.Double("gain", 1), seed),
-            "Identity" or "IdentityInitializer" => new Identity(c.Double("gain", 1)),
+            "Identity" or "IdentityInitializer" => new Initializers.Identity(c.Double("gain", 1)),
             "Constant" => new Constant(c.Double("value", 0)),
             _ => Initializers.Initializer.Get(className),
         };
