@@ -23,6 +23,24 @@ public class CoreLayerTests
     }
 
     [TestMethod]
+    public void DropoutNoiseShapeDropsWholeFeatures()
+    {
+        var dropout = new Dropout(0.5, seed: 9, noiseShape: new Shape(-1, 1, 6));
+        using var x = Ops.Ones(new Shape(4, 5, 6));
+        var y = dropout.Apply(x, training: true).ToArray<float>();
+        for (int b = 0; b < 4; b++)
+        for (int f = 0; f < 6; f++)
+        {
+            var column = Enumerable.Range(0, 5).Select(t => y[(b * 5 + t) * 6 + f]).ToArray();
+            Assert.IsTrue(column.All(v => v == column[0]) && (column[0] == 0f || column[0] == 2f), "one draw per (batch, feature) shared by all steps");
+        }
+        Assert.IsTrue(y.Contains(0f) && y.Contains(2f));
+        var config = dropout.GetConfig();
+        Assert.AreEqual("[null,1,6]", config["noise_shape"]!.ToJsonString());
+        Assert.AreEqual(config.ToJsonString(), Dropout.FromConfig(config).GetConfig().ToJsonString());
+    }
+
+    [TestMethod]
     public void DropoutRateIsValidated()
     {
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Dropout(1.5));

@@ -76,7 +76,9 @@ public class RegularizationTests
         using var scope = Ops.Scope();
         var x = Ops.Constant([1f, 2f], new Shape(1, 2));
         dense.Apply(x);
-        Assert.AreEqual(0.1 * (3 + 3), dense.Losses.Single().Item(), 1e-6);
+        Assert.AreEqual(0.1 * (3 + 3), dense.Losses.Single().Item(), 1e-6, "Keras 3 divides by the batch size (1 here)");
+        dense.Apply(Ops.Constant([1f, 2f, 1f, 1f], new Shape(2, 2)));
+        Assert.AreEqual(0.1 * (3 + 3 + 2 + 2) / 2, dense.Losses.Single().Item(), 1e-6, "a new call replaces the terms; batch of 2");
     }
 
     [TestMethod]

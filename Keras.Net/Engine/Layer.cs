@@ -288,12 +288,21 @@ public abstract class Layer : IDisposable
         EnsureBuilt(shapes);
         CheckInputs(shapes);
         mask ??= CollectMask(inputs);
+        // The outermost call starts a fresh set of loss terms, as Keras does.
+        if (CallContext.Training is null) ClearLosses();
         bool t = training ?? CallContext.Training ?? false;
         using (CallContext.Enter(t))
         {
             var outputs = Call(inputs, t, mask);
             if (ActivityRegularizer is { } activity)
-                foreach (var output in outputs) AddLoss(activity.Call(output));
+            {
+                // Keras 3 divides the activity penalty by the batch size.
+                foreach (var output in outputs)
+                {
+                    var penalty = activity.Call(output);
+                    AddLoss(output.Rank > 0 && output.Shape[0] > 0 ? Ops.Multiply(penalty, 1.0 / output.Shape[0]) : penalty);
+                }
+            }
             if (mask is not null || SupportsMasking)
             {
                 var outMask = ComputeMask(inputs, mask);

@@ -229,7 +229,6 @@ public partial class Model
                             prepared = true;
                         }
                         cbs.Each(c => c.OnTrainBatchBegin(step, empty));
-                        ClearLosses();
                         TrainStep(new Tensors(b.X), new Tensors(b.Y), b.SampleWeight);
                     }
                     if (batchLogs)
@@ -351,7 +350,6 @@ public partial class Model
         using (var scope = Ops.Scope())
         {
             var wb = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
-            ClearLosses();
             TrainStep(new Tensors(xs), new Tensors(ys!), wb);
         }
         return compiled.Results();
@@ -413,7 +411,6 @@ public partial class Model
                     if (!batches.MoveNext()) break;
                     var b = batches.Current;
                     if (b.Y is null) throw new ArgumentException("Evaluate needs targets: the data gave a batch without y.");
-                    ClearLosses();
                     TestStep(new Tensors(b.X), new Tensors(b.Y), b.SampleWeight);
                 }
                 if (cbs is { NeedsBatchLogs: true })

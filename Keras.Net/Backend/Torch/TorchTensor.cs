@@ -7,6 +7,7 @@ namespace Keras.Backend.Torch;
 internal sealed class TorchTensor : Tensor
 {
     private Shape? _shape;
+    private DType? _dtype;
 
     internal TorchTensor(torch.Tensor value) => Value = value;
 
@@ -15,7 +16,7 @@ internal sealed class TorchTensor : Tensor
 
     public override Shape Shape => _shape ??= new Shape(Value.shape);
 
-    public override DType DType => TorchBackend.ToDType(Value.dtype);
+    public override DType DType => _dtype ??= TorchBackend.ToDType(Value.dtype);
 
     public override HostArray ToHost() => TorchBackend.ToHost(Value);
 

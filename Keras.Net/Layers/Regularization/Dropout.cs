@@ -16,9 +16,11 @@ public sealed class Dropout : Layer
     /// <param name="seed">Seed of the dropout masks (repeatable runs).</param>
     /// <param name="name">Layer name.</param>
     /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
-    public Dropout(double rate, int? seed = null, string? name = null, Shape? inputShape = null)
+    /// <param name="noiseShape">Shape of the keep/drop mask, broadcast over the input (e.g. <c>(-1, 1, features)</c> drops whole features for all steps); -1 takes the input's size.</param>
+    public Dropout(double rate, int? seed = null, string? name = null, Shape? inputShape = null, Shape? noiseShape = null)
         : base(name, true, DType.Float32, inputShape)
     {
+        NoiseShape = noiseShape;
         if (!(rate >= 0 && rate < 1))
             throw new ArgumentOutOfRangeException(nameof(rate), rate, $"Dropout \"{Name}\": rate must be in [0, 1).");
         Rate = rate;
@@ -31,12 +33,23 @@ public sealed class Dropout : Layer
     /// <summary>Fraction of inputs dropped in training.</summary>
     public double Rate { get; }
 
+    /// <summary>The mask shape, if not the input's.</summary>
+    public Shape? NoiseShape { get; }
+
     /// <summary>The seed given, if any.</summary>
     public int? Seed { get; }
 
     /// <inheritdoc />
-    protected override Tensors Call(Tensors inputs, bool training, Tensors? mask) =>
-        training && Rate > 0 ? Ops.Dropout(inputs, Rate, _seeds.Next()) : inputs;
+    protected override Tensors Call(Tensors inputs, bool training, Tensors? mask)
+    {
+        if (!training || Rate == 0) return inputs;
+        Tensor x = inputs;
+        if (NoiseShape is null) return Ops.Dropout(x, Rate, _seeds.Next());
+        if (NoiseShape.Rank != x.Rank)
+            throw new ArgumentException($"Dropout \"{Name}\": noise_shape {NoiseShape} must have the rank of the input {x.Shape}.");
+        var resolved = new Shape(NoiseShape.Select((d, i) => d == Shape.Unknown ? x.Shape[i] : d).ToArray());
+        return Ops.Dropout(x, Rate, resolved, _seeds.Next());
+    }
 
     /// <inheritdoc />
     public override Shape ComputeOutputShape(Shape inputShape) => inputShape;
@@ -45,7 +58,7 @@ public sealed class Dropout : Layer
     public static Dropout FromConfig(JsonObject config)
     {
         var c = new ConfigReader(config, nameof(Dropout));
-        return new Dropout(c.Double("rate", 0.5), c.IntOrNull("seed"), c.String("name"), c.InputShape());
+        return new Dropout(c.Double("rate", 0.5), c.IntOrNull("seed"), c.String("name"), c.InputShape(), c.Shape("noise_shape"));
     }
 
     /// <inheritdoc />
@@ -54,7 +67,7 @@ public sealed class Dropout : Layer
         var c = base.GetConfig();
         c["rate"] = Rate;
         c["seed"] = Seed;
-        c["noise_shape"] = null;
+        c["noise_shape"] = NoiseShape is null ? null : new JsonArray(NoiseShape.Select(d => d == Shape.Unknown ? null : (JsonNode)d).ToArray());
         return c;
     }
 }
