@@ -50,17 +50,88 @@ public abstract class Loss
 
     public static implicit operator Loss(string name) => Get(name);
 
-    /// <summary>A loss by its Keras name or alias.</summary>
+    /// <summary>
+    /// A loss with Keras's defaults by its Keras name, class name or alias (Keras's <c>losses.get</c>):
+    /// mse, mae, mape, msle, huber, log_cosh/logcosh, kld/kl_divergence, poisson, cosine_similarity, hinge,
+    /// squared_hinge, categorical_hinge, bce/binary_crossentropy, categorical_crossentropy,
+    /// sparse_categorical_crossentropy, binary_focal_crossentropy, categorical_focal_crossentropy, dice, tversky.
+    /// </summary>
     public static Loss Get(string name) => name switch
     {
         "mse" or "MSE" or "mean_squared_error" or "MeanSquaredError" => new MeanSquaredError(),
         "mae" or "MAE" or "mean_absolute_error" or "MeanAbsoluteError" => new MeanAbsoluteError(),
+        "mape" or "MAPE" or "mean_absolute_percentage_error" or "MeanAbsolutePercentageError" => new MeanAbsolutePercentageError(),
+        "msle" or "MSLE" or "mean_squared_logarithmic_error" or "MeanSquaredLogarithmicError" => new MeanSquaredLogarithmicError(),
+        "huber" or "huber_loss" or "Huber" => new Huber(),
+        "log_cosh" or "logcosh" or "LogCosh" => new LogCosh(),
+        "kld" or "KLD" or "kl_divergence" or "kullback_leibler_divergence" or "KLDivergence" => new KLDivergence(),
+        "poisson" or "Poisson" => new Poisson(),
+        "cosine_similarity" or "CosineSimilarity" => new CosineSimilarity(),
+        "hinge" or "Hinge" => new Hinge(),
+        "squared_hinge" or "SquaredHinge" => new SquaredHinge(),
+        "categorical_hinge" or "CategoricalHinge" => new CategoricalHinge(),
         "bce" or "BCE" or "binary_crossentropy" or "BinaryCrossentropy" => new BinaryCrossentropy(),
         "categorical_crossentropy" or "CategoricalCrossentropy" => new CategoricalCrossentropy(),
         "sparse_categorical_crossentropy" or "SparseCategoricalCrossentropy" => new SparseCategoricalCrossentropy(),
+        "binary_focal_crossentropy" or "BinaryFocalCrossentropy" => new BinaryFocalCrossentropy(),
+        "categorical_focal_crossentropy" or "CategoricalFocalCrossentropy" => new CategoricalFocalCrossentropy(),
+        "dice" or "Dice" => new Dice(),
+        "tversky" or "Tversky" => new Tversky(),
         _ => throw new ArgumentException(
-            $"Unknown loss '{name}'. Known: mse, mae, bce, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy.", nameof(name)),
+            $"Unknown loss '{name}'. Known: mse, mae, mape, msle, huber, log_cosh, kld, kl_divergence, poisson, cosine_similarity, hinge, " +
+            "squared_hinge, categorical_hinge, bce, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, " +
+            "binary_focal_crossentropy, categorical_focal_crossentropy, dice, tversky (or their Keras class names).", nameof(name)),
     };
+
+    /// <summary>
+    /// A built-in loss from its Keras class name (or alias) and <c>get_config()</c> dictionary (Keras's
+    /// <c>Loss.from_config</c>); missing keys take Keras's defaults. <c>reduction</c> <c>"auto"</c> (Keras 2) and
+    /// null mean <c>sum_over_batch_size</c> and <c>none</c>.
+    /// </summary>
+    public static Loss FromConfig(string className, JsonObject? config)
+    {
+        var probe = Get(className); // validates the name and gives the class
+        if (config is null || config.Count == 0) return probe;
+        var c = new Saving.ConfigReader(config, className);
+        var reduction = config.TryGetPropertyValue("reduction", out var r) && r is null ? "none" : c.String("reduction") ?? "sum_over_batch_size";
+        if (reduction == "auto") reduction = "sum_over_batch_size";
+        var name = c.String("name") ?? probe.Name;
+        int[]? Axes()
+        {
+            var node = c.Node("axis");
+            if (node is null) return null;
+            if (node is JsonValue) return [c.Int("axis", -1)];
+            return c.Ints("axis");
+        }
+        return probe switch
+        {
+            MeanSquaredError => new MeanSquaredError(reduction, name),
+            MeanAbsoluteError => new MeanAbsoluteError(reduction, name),
+            MeanAbsolutePercentageError => new MeanAbsolutePercentageError(reduction, name),
+            MeanSquaredLogarithmicError => new MeanSquaredLogarithmicError(reduction, name),
+            Huber => new Huber(c.Double("delta", 1.0), reduction, name),
+            LogCosh => new LogCosh(reduction, name),
+            KLDivergence => new KLDivergence(reduction, name),
+            Poisson => new Poisson(reduction, name),
+            CosineSimilarity => new CosineSimilarity(c.Int("axis", -1), reduction, name),
+            Hinge => new Hinge(reduction, name),
+            SquaredHinge => new SquaredHinge(reduction, name),
+            CategoricalHinge => new CategoricalHinge(reduction, name),
+            BinaryCrossentropy => new BinaryCrossentropy(c.Bool("from_logits", false), c.Double("label_smoothing", 0), c.Int("axis", -1), reduction, name),
+            CategoricalCrossentropy => new CategoricalCrossentropy(c.Bool("from_logits", false), c.Double("label_smoothing", 0), c.Int("axis", -1), reduction, name),
+            SparseCategoricalCrossentropy => new SparseCategoricalCrossentropy(c.Bool("from_logits", false), c.IntOrNull("ignore_class"), c.Int("axis", -1), reduction, name),
+            BinaryFocalCrossentropy => new BinaryFocalCrossentropy(c.Bool("apply_class_balancing", false), c.Double("alpha", 0.25), c.Double("gamma", 2.0),
+                c.Bool("from_logits", false), c.Double("label_smoothing", 0), c.Int("axis", -1), reduction, name),
+            CategoricalFocalCrossentropy => c.Node("alpha") is JsonArray alphas
+                ? new CategoricalFocalCrossentropy(alphas.Select(a => a!.GetValue<double>()).ToArray(), c.Double("gamma", 2.0), c.Bool("from_logits", false),
+                    c.Double("label_smoothing", 0), c.Int("axis", -1), reduction, name)
+                : new CategoricalFocalCrossentropy(c.Double("alpha", 0.25), c.Double("gamma", 2.0), c.Bool("from_logits", false),
+                    c.Double("label_smoothing", 0), c.Int("axis", -1), reduction, name),
+            Dice => new Dice(reduction, name, Axes()),
+            Tversky => new Tversky(c.Double("alpha", 0.5), c.Double("beta", 0.5), reduction, name, Axes()),
+            _ => throw new ArgumentException($"Loss '{className}' cannot be built from a config.", nameof(className)),
+        };
+    }
 
     /// <summary>Keras's fuzz factor (<c>keras.config.epsilon()</c>).</summary>
     protected const double Epsilon = 1e-7;

@@ -253,6 +253,8 @@ public partial class Model
             epochLogs = results;
             cbs.Each(c => c.OnEpochEnd(epoch, results));
         }
+        // With an exponential moving average of the weights, the model keeps the averaged values (as Keras does).
+        if (prepared) _optimizer!.FinalizeVariableValues(_stepVariables);
         cbs.Each(c => c.OnTrainEnd(epochLogs));
         return history;
     }

@@ -14,9 +14,10 @@ public class Adam : Optimizer
     private Variable[] _vHat = [];
 
     /// <summary>Creates the optimizer.</summary>
-    public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7, bool amsgrad = false,
-        double? weightDecay = null, double? clipnorm = null, double? clipvalue = null, double? globalClipnorm = null, string? name = null)
-        : base(learningRate, weightDecay, clipnorm, clipvalue, globalClipnorm, name ?? "adam")
+    public Adam(LearningRateOrSchedule? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7, bool amsgrad = false,
+        double? weightDecay = null, double? clipnorm = null, double? clipvalue = null, double? globalClipnorm = null, string? name = null,
+        bool useEma = false, double emaMomentum = 0.99, int? emaOverwriteFrequency = null)
+        : base(learningRate ?? 0.001, weightDecay, clipnorm, clipvalue, globalClipnorm, name ?? "adam", useEma, emaMomentum, emaOverwriteFrequency)
     {
         Beta1 = beta1;
         Beta2 = beta2;
@@ -70,6 +71,8 @@ public class Adam : Optimizer
 }
 
 /// <summary>Adam with decoupled weight decay (Keras's <c>AdamW</c>; default weight decay 0.004).</summary>
-public sealed class AdamW(double learningRate = 0.001, double weightDecay = 0.004, double beta1 = 0.9, double beta2 = 0.999,
-    double epsilon = 1e-7, bool amsgrad = false, double? clipnorm = null, double? clipvalue = null, double? globalClipnorm = null, string? name = null)
-    : Adam(learningRate, beta1, beta2, epsilon, amsgrad, weightDecay, clipnorm, clipvalue, globalClipnorm, name ?? "adamw");
+public sealed class AdamW(LearningRateOrSchedule? learningRate = null, double weightDecay = 0.004, double beta1 = 0.9, double beta2 = 0.999,
+    double epsilon = 1e-7, bool amsgrad = false, double? clipnorm = null, double? clipvalue = null, double? globalClipnorm = null, string? name = null,
+    bool useEma = false, double emaMomentum = 0.99, int? emaOverwriteFrequency = null)
+    : Adam(learningRate ?? 0.001, beta1, beta2, epsilon, amsgrad, weightDecay, clipnorm, clipvalue, globalClipnorm, name ?? "adamw",
+        useEma, emaMomentum, emaOverwriteFrequency);

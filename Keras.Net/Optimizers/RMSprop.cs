@@ -13,9 +13,10 @@ public sealed class RMSprop : Optimizer
     private Variable[] _averageGradients = [];
 
     /// <summary>Creates the optimizer.</summary>
-    public RMSprop(double learningRate = 0.001, double rho = 0.9, double momentum = 0.0, double epsilon = 1e-7, bool centered = false,
-        double? weightDecay = null, double? clipnorm = null, double? clipvalue = null, double? globalClipnorm = null, string? name = null)
-        : base(learningRate, weightDecay, clipnorm, clipvalue, globalClipnorm, name ?? "rmsprop")
+    public RMSprop(LearningRateOrSchedule? learningRate = null, double rho = 0.9, double momentum = 0.0, double epsilon = 1e-7, bool centered = false,
+        double? weightDecay = null, double? clipnorm = null, double? clipvalue = null, double? globalClipnorm = null, string? name = null,
+        bool useEma = false, double emaMomentum = 0.99, int? emaOverwriteFrequency = null)
+        : base(learningRate ?? 0.001, weightDecay, clipnorm, clipvalue, globalClipnorm, name ?? "rmsprop", useEma, emaMomentum, emaOverwriteFrequency)
     {
         Rho = rho;
         Momentum = momentum;

@@ -4,7 +4,7 @@ namespace Keras.Optimizers;
 
 /// <summary>
 /// Gradient descent with optional momentum and Nesterov momentum (Keras's <c>SGD</c>; defaults
-/// learning rate 0.01, momentum 0). With momentum: <c>m = momentum * m - lr * g</c>, then
+/// learning rate 0.01, momentum 0; the learning rate may be a schedule). With momentum: <c>m = momentum * m - lr * g</c>, then
 /// <c>w += m</c> (or <c>w += momentum * m - lr * g</c> with Nesterov).
 /// </summary>
 public sealed class SGD : Optimizer
@@ -12,9 +12,10 @@ public sealed class SGD : Optimizer
     private Variable[] _momenta = [];
 
     /// <summary>Creates the optimizer.</summary>
-    public SGD(double learningRate = 0.01, double momentum = 0.0, bool nesterov = false, double? weightDecay = null,
-        double? clipnorm = null, double? clipvalue = null, double? globalClipnorm = null, string? name = null)
-        : base(learningRate, weightDecay, clipnorm, clipvalue, globalClipnorm, name ?? "SGD")
+    public SGD(LearningRateOrSchedule? learningRate = null, double momentum = 0.0, bool nesterov = false, double? weightDecay = null,
+        double? clipnorm = null, double? clipvalue = null, double? globalClipnorm = null, string? name = null,
+        bool useEma = false, double emaMomentum = 0.99, int? emaOverwriteFrequency = null)
+        : base(learningRate ?? 0.01, weightDecay, clipnorm, clipvalue, globalClipnorm, name ?? "SGD", useEma, emaMomentum, emaOverwriteFrequency)
     {
         if (momentum is < 0 or > 1)
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "SGD: momentum must be in [0, 1].");

@@ -83,9 +83,7 @@ internal sealed class CompileState : IDisposable
                 Metric m = spec switch
                 {
                     Accuracy a when a.Name is "accuracy" or "acc" => ResolveAccuracy(prefix + a.Name, yTrue[i], yPred[i], Losses[i]),
-                    _ when yPred.Count > 1 => Metric.Get(spec.Name) is var fresh && fresh.GetType() == spec.GetType()
-                        ? RenamedCopy(spec.Name, prefix)
-                        : throw new ArgumentException($"Metric '{spec.Name}' cannot be shared across {yPred.Count} outputs; pass metrics by name."),
+                    _ when yPred.Count > 1 => CloneFor(spec, prefix + spec.Name, yPred.Count),
                     _ => spec,
                 };
                 result[i].Add(m);
@@ -94,20 +92,23 @@ internal sealed class CompileState : IDisposable
         return result;
     }
 
-    private static Metric RenamedCopy(string name, string prefix) => Metric.Get(name) switch
+    // Every output gets its own metric instance (same type and settings, fresh state).
+    private static Metric CloneFor(Metric spec, string name, int outputs)
     {
-        Metrics.MeanAbsoluteError => new Metrics.MeanAbsoluteError(prefix + name),
-        Metrics.MeanSquaredError => new Metrics.MeanSquaredError(prefix + name),
-        BinaryAccuracy => new BinaryAccuracy(prefix + name),
-        CategoricalAccuracy => new CategoricalAccuracy(prefix + name),
-        SparseCategoricalAccuracy => new SparseCategoricalAccuracy(prefix + name),
-        var other => other,
-    };
+        try
+        {
+            return spec.Clone(name);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new ArgumentException($"Metric '{spec.Name}' cannot be shared across {outputs} outputs: {e.Message} Pass metrics by name, or give each output its own.", e);
+        }
+    }
 
     private static Metric ResolveAccuracy(string name, Tensor yTrue, Tensor yPred, Loss? loss)
     {
-        bool binary = yPred.Shape[-1] == 1 || loss is BinaryCrossentropy;
-        bool sparse = yTrue.Rank != yPred.Rank || (yTrue.Shape[-1] == 1 && yPred.Shape[-1] > 1) || loss is SparseCategoricalCrossentropy;
+        bool binary = yPred.Shape[-1] == 1 || loss is Losses.BinaryCrossentropy;
+        bool sparse = yTrue.Rank != yPred.Rank || (yTrue.Shape[-1] == 1 && yPred.Shape[-1] > 1) || loss is Losses.SparseCategoricalCrossentropy;
         if (binary) return new BinaryAccuracy(name);
         return sparse ? new SparseCategoricalAccuracy(name) : new CategoricalAccuracy(name);
     }
@@ -125,7 +126,8 @@ internal sealed class CompileState : IDisposable
     public SortedDictionary<string, double> Results(string prefix = "")
     {
         var logs = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach (var m in AllMetrics) logs[prefix + m.Name] = m.ResultValue();
+        foreach (var m in AllMetrics)
+            foreach (var (key, value) in m.ResultLogs(prefix)) logs[key] = value;
         return logs;
     }
 
