@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+
+namespace Keras.Layers;
+
+/// <summary>
+/// 3-D max pooling (Keras's <c>MaxPooling3D</c>): the maximum over each window of inputs (batch, depth, rows, cols, channels)
+/// (or channels first), channel by channel.
+/// </summary>
+[Saving.KerasAlias("MaxPool3D")]
+public sealed class MaxPooling3D : BasePooling
+{
+    /// <summary>Creates the layer.</summary>
+    /// <param name="poolSize">Window size: one int for every spatial axis, or one per axis (default (2, 2, 2)).</param>
+    /// <param name="strides">Strides; default the pool size.</param>
+    /// <param name="padding"><c>valid</c> (default) or <c>same</c> (output size ceil(n / stride); the odd pixel of padding goes at the end).</param>
+    /// <param name="dataFormat"><c>channels_last</c> (default) or <c>channels_first</c>.</param>
+    /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
+    /// <param name="name">Layer name.</param>
+    /// <param name="trainable">Kept for Keras parity (the layer has no weights).</param>
+    /// <param name="dtype">The dtype floating inputs are computed in.</param>
+    public MaxPooling3D(
+        Shape? poolSize = null,
+        Shape? strides = null,
+        string padding = "valid",
+        string? dataFormat = null,
+        Shape? inputShape = null,
+        string? name = null,
+        bool trainable = true,
+        DType dtype = DType.Float32)
+        : base(3, true, poolSize ?? 2, strides, padding, dataFormat, inputShape, name, trainable, dtype)
+    {
+    }
+
+    /// <summary>Re-creates the layer from its Keras config.</summary>
+    public static MaxPooling3D FromConfig(JsonObject config)
+    {
+        var a = ReadConfig(config, nameof(MaxPooling3D), 3);
+        return new MaxPooling3D(a.PoolSize, a.Strides, a.Padding, a.DataFormat, a.InputShape, a.Name, a.Trainable, a.DType);
+    }
+}
