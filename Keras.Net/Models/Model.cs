@@ -197,7 +197,7 @@ public partial class Model : Layer
 
     /// <summary>The architecture as Keras JSON (<c>{"class_name", "config", …}</c>, Keras's <c>to_json</c>).</summary>
     public string ToJson(bool indented = false) =>
-        Serialization.Layer(this).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = indented });
+        Saving.Json.CallOptions.Annotate(Serialization.Layer(this), this).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = indented });
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

@@ -143,13 +143,15 @@ public sealed class ConfigReader
     public ActivationFunction Activation(string key = "activation")
     {
         var n = Node(key);
-        return n switch
+        var name = n switch
         {
-            null => Activations.Linear,
-            JsonValue v when v.TryGetValue<string>(out var s) => Activations.Get(s),
-            JsonObject o => Activations.Get((o["config"] as JsonObject)?["name"]?.GetValue<string>() ?? o["class_name"]?.GetValue<string>()),
+            null => null,
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            JsonObject o => (o["config"] as JsonObject)?["name"]?.GetValue<string>() ?? o["class_name"]?.GetValue<string>(),
             _ => throw Bad(key, "an activation", n),
         };
+        // Names the Keras 1/2 compatibility step gives to activations whose meaning changed in Keras 3.
+        return Legacy.LegacyActivations.Get(name) ?? Activations.Get(name);
     }
 
     /// <summary>An initializer by name or serialized object; <paramref name="fallback"/> when absent.</summary>

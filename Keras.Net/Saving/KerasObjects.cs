@@ -57,6 +57,16 @@ public static class KerasObjects
             "KerasObjects.RegisterLayer before loading.");
     }
 
+    /// <summary>Whether a layer class (or its registered name) can be deserialized.</summary>
+    internal static bool IsKnownLayer(string className, string? registeredName = null)
+    {
+        foreach (var key in new[] { registeredName, className, StripPackage(registeredName), StripPackage(className) })
+        {
+            if (key is not null && (Custom.ContainsKey(key) || BuiltIn.Value.ContainsKey(key))) return true;
+        }
+        return false;
+    }
+
     private static string? StripPackage(string? name) => name is not null && name.Contains('>') ? name[(name.LastIndexOf('>') + 1)..] : null;
 
     private static Dictionary<string, Func<JsonObject, Layer>> DiscoverBuiltInLayers()
@@ -70,6 +80,13 @@ public static class KerasObjects
                 map[type.Name] = factory;
                 foreach (var alias in type.GetCustomAttributes<KerasAliasAttribute>()) map[alias.Name] = factory;
             }
+        }
+        // Models nest in configs (a Sequential inside a functional model or a TimeDistributed).
+        foreach (var modelClass in new[] { "Functional", "Sequential", "Model" })
+        {
+            map[modelClass] = config => Json.ModelDeserializer.Model(
+                new JsonObject { ["class_name"] = modelClass == "Model" && !config.ContainsKey("input_layers") ? "Sequential" : modelClass, ["config"] = config.DeepClone() },
+                new Json.LoadContext("config", safeMode: true, Json.LoadContext.DetectGeneration(null, config), null, null));
         }
         return map;
     }
