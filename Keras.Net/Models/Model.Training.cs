@@ -23,6 +23,9 @@ public partial class Model
     /// <summary>Whether <see cref="Compile(Optimizer?, Loss?, IEnumerable{Metric}?, IReadOnlyList{double}?)"/> has been called.</summary>
     public bool IsCompiled => _compiled is not null;
 
+    /// <summary>Set by a callback in <c>OnTrainBegin</c> to start the epoch loop later (e.g. when restoring a backup).</summary>
+    internal int? ResumeAtEpoch { get; set; }
+
     /// <summary>Set by a callback to end <c>Fit</c> after the current epoch (Keras's <c>stop_training</c>).</summary>
     public bool StopTraining { get; set; }
 
@@ -207,7 +210,9 @@ public partial class Model
         var empty = new Dictionary<string, double>();
 
         StopTraining = false;
+        ResumeAtEpoch = null;
         cbs.Each(c => c.OnTrainBegin(empty));
+        if (ResumeAtEpoch is int resume) initialEpoch = Math.Max(initialEpoch, resume);
         IReadOnlyDictionary<string, double> epochLogs = empty;
         for (int epoch = initialEpoch; epoch < epochs && !StopTraining; epoch++)
         {
