@@ -66,11 +66,11 @@ public sealed partial class ModelCheckpoint : Callback
             bool improved = _best is not double b || (_maximize ? current > b : current < b);
             if (!improved)
             {
-                if (Verbose > 0) Model?.ProgressOutput.WriteLine(Invariant($"Epoch {epoch + 1}: {Monitor} did not improve from {_best:0.#####}"));
+                if (Verbose > 0) Model?.ProgressOutput.WriteLine(Invariant($"Epoch {epoch + 1}: {Monitor} did not improve from {_best:F5}"));
                 return;
             }
             if (Verbose > 0)
-                Model?.ProgressOutput.WriteLine(Invariant($"Epoch {epoch + 1}: {Monitor} improved from {(_best is double p ? p.ToString("0.#####", CultureInfo.InvariantCulture) : "inf")} to {current:0.#####}, saving model to {path}"));
+                Model?.ProgressOutput.WriteLine(Invariant($"Epoch {epoch + 1}: {Monitor} improved from {(_best is double p ? p.ToString("F5", CultureInfo.InvariantCulture) : _maximize ? "-inf" : "inf")} to {current:F5}, saving model to {path}"));
             _best = current;
         }
         else if (Verbose > 0)
