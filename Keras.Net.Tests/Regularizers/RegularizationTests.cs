@@ -95,6 +95,20 @@ public class RegularizationTests
     }
 
     [TestMethod]
+    public void Keras1RegularizerAndConstraintFormsAreRead()
+    {
+        var config = new System.Text.Json.Nodes.JsonObject
+        {
+            ["units"] = 2,
+            ["kernel_regularizer"] = new System.Text.Json.Nodes.JsonObject { ["name"] = "WeightRegularizer", ["l1"] = 0.0, ["l2"] = 0.1 },
+            ["kernel_constraint"] = new System.Text.Json.Nodes.JsonObject { ["name"] = "MaxNorm", ["m"] = 3.0, ["axis"] = 0 },
+        };
+        var dense = (Dense)KerasObjects.Layer("Dense", config);
+        Assert.AreEqual(0.1, ((L1L2)dense.KernelRegularizer!).L2Factor, 1e-12);
+        Assert.AreEqual(3.0, ((MaxNorm)dense.KernelConstraint!).MaxValue, 1e-12);
+    }
+
+    [TestMethod]
     public void RegularizersAndConstraintsSurviveTheConfigRoundTrip()
     {
         var dense = new Dense(4, kernelRegularizer: new L1L2(0.1, 0.2), biasConstraint: new MaxNorm(3, axis: 0));

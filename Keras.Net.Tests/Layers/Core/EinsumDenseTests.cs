@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Keras.Data;
 using Keras.Layers;
 using Keras.Saving;
+using Keras.Constraints;
+using Keras.Regularizers;
 
 namespace Keras.Net.Tests.Layers.Core;
 
@@ -192,5 +194,71 @@ public class EinsumDenseTests
         Assert.AreEqual("relu", revived.Activation.Name);
         keras["lora_rank"] = 4;
         Assert.ThrowsExactly<NotSupportedException>(() => KerasObjects.Layer("EinsumDense", keras));
+    }
+
+    // ------------------------------------------------------------------ regularizers and constraints
+
+    [TestMethod]
+    public void RegularizersAndConstraintsSurviveTheConfigRoundTrip()
+    {
+        var layer = new EinsumDense("abc,cde->abde", [-1, 2, 3], biasAxes: "de",
+            kernelRegularizer: new L2(0.1), biasRegularizer: new L1(0.2), activityRegularizer: new L1L2(0.01, 0.02),
+            kernelConstraint: new MaxNorm(3, axis: 0), biasConstraint: new NonNeg());
+        var config = layer.GetConfig();
+        Assert.AreEqual("L2", (string)config["kernel_regularizer"]!["class_name"]!);
+        Assert.AreEqual("L1L2", (string)config["activity_regularizer"]!["class_name"]!);
+        Assert.AreEqual("NonNeg", (string)config["bias_constraint"]!["class_name"]!);
+        var revived = (EinsumDense)KerasObjects.Layer("EinsumDense", config);
+        Assert.AreEqual(config.ToJsonString(), revived.GetConfig().ToJsonString());
+        Assert.IsInstanceOfType<MaxNorm>(revived.KernelConstraint);
+        Assert.IsInstanceOfType<L1L2>(revived.ActivityRegularizer);
+    }
+
+    [TestMethod]
+    public void WeightAndActivityPenaltiesAreTheLayersLosses()
+    {
+        // y[b,c] = sum_k x[b,k] W[k,c] + bias[c]; kernel (3, 2), bias (2,).
+        var layer = new EinsumDense("ab,bc->ac", 2, biasAxes: "c", kernelRegularizer: new L2(0.1), biasRegularizer: new L1(0.5),
+            activityRegularizer: new L1(0.2));
+        layer.EnsureBuilt([new Shape(-1, 3)]);
+        float[] w = [1f, -2f, 0.5f, 3f, -1f, 0f], b = [-0.5f, 2f];
+        layer.Kernel!.Assign(HostArray.Create(w, [3, 2]));
+        layer.Bias!.Assign(HostArray.Create(b, [2]));
+        using var scope = Ops.Scope();
+        var before = layer.Losses.Select(l => l.Item()).ToArray();
+        double kernelPenalty = 0.1 * w.Sum(v => v * v), biasPenalty = 0.5 * b.Sum(v => Math.Abs(v));
+        Assert.AreEqual(2, before.Length);
+        Assert.AreEqual(kernelPenalty, before[0], 1e-5);
+        Assert.AreEqual(biasPenalty, before[1], 1e-5);
+
+        float[] x = [1f, 2f, 3f, -1f, 0f, 2f];
+        layer.Apply(T(x, 2, 3));
+        double activity = 0;
+        for (int i = 0; i < 2; i++)
+            for (int c = 0; c < 2; c++)
+            {
+                double y = b[c];
+                for (int k = 0; k < 3; k++) y += x[i * 3 + k] * w[k * 2 + c];
+                activity += Math.Abs(y);
+            }
+        var after = layer.Losses.Select(l => l.Item()).ToArray();
+        Assert.AreEqual(3, after.Length);
+        Assert.AreEqual(kernelPenalty + biasPenalty + 0.2 * activity / 2, after.Sum(), 1e-4, "activity penalty divided by the batch of 2");
+    }
+
+    [TestMethod]
+    public void ConstraintsApplyAfterAnOptimizerStep()
+    {
+        var layer = new EinsumDense("ab,bc->ac", 2, biasAxes: "c", kernelConstraint: new NonNeg(), biasConstraint: new NonNeg());
+        layer.EnsureBuilt([new Shape(-1, 3)]);
+        float[] w = [0.05f, 0.5f, 0.2f, 0.01f, 1f, 0.3f], b = [0.02f, 0.4f];
+        layer.Kernel!.Assign(HostArray.Create(w, [3, 2]));
+        layer.Bias!.Assign(HostArray.Create(b, [2]));
+        var sgd = new Keras.Optimizers.SGD(0.1);
+        using var scope = Ops.Scope();
+        var vars = layer.TrainableWeights;
+        sgd.ApplyGradients(vars.Select(v => Ops.Ones(v.Shape)).ToArray(), vars);
+        TestUtil.AssertClose(w.Select(v => Math.Max(v - 0.1f, 0f)).ToArray(), layer.Kernel.ToHost().ToArray<float>(), 1e-6, "kernel");
+        TestUtil.AssertClose(b.Select(v => Math.Max(v - 0.1f, 0f)).ToArray(), layer.Bias.ToHost().ToArray<float>(), 1e-6, "bias");
     }
 }

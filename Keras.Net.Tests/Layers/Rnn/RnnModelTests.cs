@@ -122,8 +122,10 @@ public class RnnModelTests
         CollectionAssert.AreEqual(new[] { 3, 3, 2 }, rnn.StateSize.ToArray());
         Assert.AreEqual("relu", ((SimpleRNNCell)((StackedRNNCells)rnn.Cell).Cells[1]).Activation.Name);
 
-        var withRegularizer = JsonNode.Parse("""{"units": 2, "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}}""")!.AsObject();
-        Assert.ThrowsExactly<NotSupportedException>(() => LSTM.FromConfig(withRegularizer));
+        // A Keras 3 regularizer config reaches the cell.
+        var withRegularizer = JsonNode.Parse("""{"units": 2, "kernel_regularizer": {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}, "registered_name": null}}""")!.AsObject();
+        var regularized = LSTM.FromConfig(withRegularizer);
+        Assert.AreEqual(0.01, ((Keras.Regularizers.L2)regularized.Cell.KernelRegularizer!).Factor, 1e-12);
     }
 
     [TestMethod]

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Keras.Engine;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -33,6 +35,11 @@ public sealed class GroupedQueryAttention : Layer, IKerasCallArguments
     /// <param name="useBias">Whether the projections have biases.</param>
     /// <param name="kernelInitializer">Initializer of the projection kernels (default <c>glorot_uniform</c>).</param>
     /// <param name="biasInitializer">Initializer of the projection biases (default <c>zeros</c>).</param>
+    /// <param name="kernelRegularizer">Penalty on each projection kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on each projection bias added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the outputs: as in Keras, both this layer's outputs and each projection sublayer's output.</param>
+    /// <param name="kernelConstraint">Projection of each kernel after each update.</param>
+    /// <param name="biasConstraint">Projection of each bias after each update.</param>
     /// <param name="seed">Seed of the dropout.</param>
     /// <param name="useCausalMask">Default of Keras's <c>use_causal_mask</c> call argument.</param>
     /// <param name="returnAttentionScores">Default of Keras's <c>return_attention_scores</c> call argument.</param>
@@ -47,6 +54,11 @@ public sealed class GroupedQueryAttention : Layer, IKerasCallArguments
         bool useBias = true,
         Initializer? kernelInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? biasConstraint = null,
         int? seed = null,
         bool useCausalMask = false,
         bool returnAttentionScores = false,
@@ -68,6 +80,12 @@ public sealed class GroupedQueryAttention : Layer, IKerasCallArguments
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         BiasInitializer = biasInitializer ?? new Zeros();
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        // Keras sets the layer's own activity_regularizer and also hands it to the sublayers.
+        ActivityRegularizer = activityRegularizer;
+        KernelConstraint = kernelConstraint;
+        BiasConstraint = biasConstraint;
         Seed = seed;
         _seeds = new SeedGenerator(seed);
         UseCausalMask = useCausalMask;
@@ -86,6 +104,10 @@ public sealed class GroupedQueryAttention : Layer, IKerasCallArguments
     public bool UseBias { get; }
     public Initializer KernelInitializer { get; }
     public Initializer BiasInitializer { get; }
+    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? BiasRegularizer { get; }
+    public Constraint? KernelConstraint { get; }
+    public Constraint? BiasConstraint { get; }
     public int? Seed { get; }
 
     /// <summary>Whether calls that don't say otherwise apply a causal mask (Keras's <c>use_causal_mask</c>).</summary>
@@ -161,7 +183,9 @@ public sealed class GroupedQueryAttention : Layer, IKerasCallArguments
 
     private EinsumDense MakeDense(string equation, int[] outputShape, string biasAxes, string name) =>
         new(equation, outputShape, biasAxes: UseBias ? biasAxes : null, kernelInitializer: KernelInitializer,
-            biasInitializer: BiasInitializer, name: name, trainable: Trainable, dtype: DType);
+            biasInitializer: BiasInitializer, kernelRegularizer: KernelRegularizer, biasRegularizer: BiasRegularizer,
+            activityRegularizer: ActivityRegularizer, kernelConstraint: KernelConstraint, biasConstraint: BiasConstraint,
+            name: name, trainable: Trainable, dtype: DType);
 
     /// <inheritdoc />
     protected override Tensors Call(Tensors inputs, bool training, Tensors? mask)
@@ -244,13 +268,12 @@ public sealed class GroupedQueryAttention : Layer, IKerasCallArguments
             throw new NotSupportedException($"GroupedQueryAttention \"{name}\": use_gate=True (Keras 3.15's gated attention) is not supported by Keras.Net yet.");
         if (c.Has("sliding_window"))
             throw new NotSupportedException($"GroupedQueryAttention \"{name}\": sliding_window is not supported by Keras.Net yet.");
-        foreach (var key in new[] { "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint" })
-        {
-            if (c.Has(key)) throw new NotSupportedException($"GroupedQueryAttention \"{name}\": '{key}' is not supported by Keras.Net yet.");
-        }
         return new GroupedQueryAttention(c.RequiredInt("head_dim"), c.RequiredInt("num_query_heads"), c.RequiredInt("num_key_value_heads"),
             c.Double("dropout", 0.0), c.Bool("use_bias", true), c.Initializer("kernel_initializer", new GlorotUniform()),
-            c.Initializer("bias_initializer", new Zeros()), c.IntOrNull("seed"), name: name, trainable: trainable, dtype: dtype);
+            c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"),
+            c.IntOrNull("seed"), name: name, trainable: trainable, dtype: dtype);
     }
 
     /// <inheritdoc />
@@ -266,11 +289,11 @@ public sealed class GroupedQueryAttention : Layer, IKerasCallArguments
         c["use_gate"] = false;
         c["kernel_initializer"] = Serialization.Initializer(KernelInitializer);
         c["bias_initializer"] = Serialization.Initializer(BiasInitializer);
-        c["kernel_regularizer"] = null;
-        c["bias_regularizer"] = null;
-        c["activity_regularizer"] = null;
-        c["kernel_constraint"] = null;
-        c["bias_constraint"] = null;
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         c["seed"] = Seed;
         return c;
     }

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Engine;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -48,6 +50,11 @@ public sealed class MultiHeadAttention : Layer, IKerasCallArguments
     /// <param name="attentionAxes">The axes attention runs over (default: all but batch, heads and features).</param>
     /// <param name="kernelInitializer">Initializer of the projection kernels (default <c>glorot_uniform</c>).</param>
     /// <param name="biasInitializer">Initializer of the projection biases (default <c>zeros</c>).</param>
+    /// <param name="kernelRegularizer">Penalty on each projection kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on each projection bias added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on each projection's output (Keras passes it to the four <see cref="EinsumDense"/> sublayers; the layer's own output is not penalized).</param>
+    /// <param name="kernelConstraint">Projection of each kernel after each update.</param>
+    /// <param name="biasConstraint">Projection of each bias after each update.</param>
     /// <param name="seed">Seed of the dropout.</param>
     /// <param name="useCausalMask">Default of Keras's <c>use_causal_mask</c> call argument: query step i attends only to key steps j ≤ i.</param>
     /// <param name="returnAttentionScores">Default of Keras's <c>return_attention_scores</c> call argument: also output the attention weights.</param>
@@ -64,6 +71,11 @@ public sealed class MultiHeadAttention : Layer, IKerasCallArguments
         int[]? attentionAxes = null,
         Initializer? kernelInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? biasConstraint = null,
         int? seed = null,
         bool useCausalMask = false,
         bool returnAttentionScores = false,
@@ -88,6 +100,11 @@ public sealed class MultiHeadAttention : Layer, IKerasCallArguments
         _attentionAxes = attentionAxes is { Length: > 0 } ? (int[])attentionAxes.Clone() : null;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         BiasInitializer = biasInitializer ?? new Zeros();
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        SublayerActivityRegularizer = activityRegularizer;
+        KernelConstraint = kernelConstraint;
+        BiasConstraint = biasConstraint;
         Seed = seed;
         _seeds = new SeedGenerator(seed);
         UseCausalMask = useCausalMask;
@@ -109,6 +126,17 @@ public sealed class MultiHeadAttention : Layer, IKerasCallArguments
 
     public Initializer KernelInitializer { get; }
     public Initializer BiasInitializer { get; }
+    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>
+    /// Keras's <c>activity_regularizer</c> argument: applied to the outputs of the four projection sublayers
+    /// (Keras keeps it privately and hands it to them), not to this layer's output.
+    /// </summary>
+    public Regularizer? SublayerActivityRegularizer { get; }
+
+    public Constraint? KernelConstraint { get; }
+    public Constraint? BiasConstraint { get; }
     public int? Seed { get; }
 
     /// <summary>Whether calls that don't say otherwise apply a causal mask (Keras's <c>use_causal_mask</c> call argument).</summary>
@@ -194,7 +222,9 @@ public sealed class MultiHeadAttention : Layer, IKerasCallArguments
 
     private EinsumDense MakeDense(string equation, int[] outputShape, string biasAxes, string name) =>
         new(equation, outputShape, biasAxes: UseBias ? biasAxes : null, kernelInitializer: KernelInitializer,
-            biasInitializer: BiasInitializer, name: name, trainable: Trainable, dtype: DType);
+            biasInitializer: BiasInitializer, kernelRegularizer: KernelRegularizer, biasRegularizer: BiasRegularizer,
+            activityRegularizer: SublayerActivityRegularizer, kernelConstraint: KernelConstraint, biasConstraint: BiasConstraint,
+            name: name, trainable: Trainable, dtype: DType);
 
     private (Shape Query, Shape Value, Shape Key) Unpack(IReadOnlyList<Shape> shapes)
     {
@@ -387,14 +417,12 @@ public sealed class MultiHeadAttention : Layer, IKerasCallArguments
             throw new NotSupportedException($"MultiHeadAttention \"{name}\": use_gate=True (Keras 3.15's gated attention) is not supported by Keras.Net yet.");
         if (c.Has("sliding_window"))
             throw new NotSupportedException($"MultiHeadAttention \"{name}\": sliding_window is not supported by Keras.Net yet.");
-        foreach (var key in new[] { "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint" })
-        {
-            if (c.Has(key)) throw new NotSupportedException($"MultiHeadAttention \"{name}\": '{key}' is not supported by Keras.Net yet.");
-        }
         return new MultiHeadAttention(
             c.RequiredInt("num_heads"), c.RequiredInt("key_dim"), c.IntOrNull("value_dim"), c.Double("dropout", 0.0), c.Bool("use_bias", true),
             c.Ints("output_shape", repeat: 1), c.Ints("attention_axes", repeat: 1),
             c.Initializer("kernel_initializer", new GlorotUniform()), c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"),
             c.IntOrNull("seed"), name: name, trainable: trainable, dtype: dtype);
     }
 
@@ -413,11 +441,11 @@ public sealed class MultiHeadAttention : Layer, IKerasCallArguments
         c["sliding_window"] = null;
         c["kernel_initializer"] = Serialization.Initializer(KernelInitializer);
         c["bias_initializer"] = Serialization.Initializer(BiasInitializer);
-        c["kernel_regularizer"] = null;
-        c["bias_regularizer"] = null;
-        c["activity_regularizer"] = null;
-        c["kernel_constraint"] = null;
-        c["bias_constraint"] = null;
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(SublayerActivityRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         c["seed"] = Seed;
         return c;
     }

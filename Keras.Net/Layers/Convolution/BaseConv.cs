@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Engine;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -18,9 +20,15 @@ public abstract class BaseConv : Layer
     /// <summary>Creates the layer (see the concrete classes for the arguments).</summary>
     protected BaseConv(int rank, int filters, Shape kernelSize, Shape? strides, string padding, string? dataFormat,
         Shape? dilationRate, int groups, ActivationFunction? activation, bool useBias, Initializer? kernelInitializer,
-        Initializer? biasInitializer, Shape? inputShape, string? name, bool trainable, DType dtype)
+        Initializer? biasInitializer, Regularizer? kernelRegularizer, Regularizer? biasRegularizer, Regularizer? activityRegularizer,
+        Constraint? kernelConstraint, Constraint? biasConstraint, Shape? inputShape, string? name, bool trainable, DType dtype)
         : base(name, trainable, dtype, inputShape)
     {
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        KernelConstraint = kernelConstraint;
+        BiasConstraint = biasConstraint;
         var label = $"{GetType().Name} \"{Name}\"";
         ConvRank = rank;
         if (filters <= 0)
@@ -60,6 +68,14 @@ public abstract class BaseConv : Layer
     public bool UseBias { get; }
     public Initializer KernelInitializer { get; }
     public Initializer BiasInitializer { get; }
+    /// <summary>Penalty on the kernel added to the loss.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>Penalty on the bias added to the loss.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>Projection of the kernel after each optimizer update.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>Projection of the bias after each optimizer update.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <summary>The kernel, shape <c>kernel_size + (input_channels / groups, filters)</c>; null before build.</summary>
     public Variable? Kernel => _kernel;
@@ -83,8 +99,9 @@ public abstract class BaseConv : Layer
                 $"but the input has {inputChannel} channels (full input shape is {inputShape}).");
         InputSpec = new InputSpec(rank: ConvRank + 2, axes: new Dictionary<int, int> { [channelAxis] = inputChannel });
         ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape([.. KernelSize, inputChannel / Groups, Filters]), KernelInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape([.. KernelSize, inputChannel / Groups, Filters]), KernelInitializer,
+            regularizer: KernelRegularizer, constraint: KernelConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, regularizer: BiasRegularizer, constraint: BiasConstraint);
     }
 
     /// <inheritdoc />
@@ -117,11 +134,11 @@ public abstract class BaseConv : Layer
         c["use_bias"] = UseBias;
         c["kernel_initializer"] = Serialization.Initializer(KernelInitializer);
         c["bias_initializer"] = Serialization.Initializer(BiasInitializer);
-        c["kernel_regularizer"] = null;
-        c["bias_regularizer"] = null;
-        c["activity_regularizer"] = null;
-        c["kernel_constraint"] = null;
-        c["bias_constraint"] = null;
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         return c;
     }
 
@@ -142,12 +159,15 @@ public abstract class BaseConv : Layer
             c.Bool("use_bias", true),
             c.Initializer("kernel_initializer", new GlorotUniform()),
             c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"),
             c.InputShape());
     }
 
     private protected sealed record ConvConfigArgs(ConfigReader Reader, string? Name, bool Trainable, DType DType, int Filters, Shape KernelSize,
         Shape? Strides, string Padding, string? DataFormat, Shape? DilationRate, int Groups, ActivationFunction Activation, bool UseBias,
-        Initializer KernelInitializer, Initializer BiasInitializer, Shape? InputShape);
+        Initializer KernelInitializer, Initializer BiasInitializer, Regularizer? KernelRegularizer, Regularizer? BiasRegularizer,
+        Regularizer? ActivityRegularizer, Constraint? KernelConstraint, Constraint? BiasConstraint, Shape? InputShape);
 }
 
 /// <summary>Argument handling shared by the convolution, pooling and locally-connected layers.</summary>

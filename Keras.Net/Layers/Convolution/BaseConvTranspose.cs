@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Keras.Engine;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -26,9 +28,15 @@ public abstract class BaseConvTranspose : Layer
     /// <summary>Creates the layer (see the concrete classes for the arguments).</summary>
     private protected BaseConvTranspose(int rank, int filters, Shape kernelSize, Shape? strides, string padding, Shape? outputPadding,
         string? dataFormat, Shape? dilationRate, ActivationFunction? activation, bool useBias, Initializer? kernelInitializer,
-        Initializer? biasInitializer, Shape? inputShape, string? name, bool trainable, DType dtype)
+        Initializer? biasInitializer, Regularizer? kernelRegularizer, Regularizer? biasRegularizer, Regularizer? activityRegularizer,
+        Constraint? kernelConstraint, Constraint? biasConstraint, Shape? inputShape, string? name, bool trainable, DType dtype)
         : base(name, trainable, dtype, inputShape)
     {
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        KernelConstraint = kernelConstraint;
+        BiasConstraint = biasConstraint;
         var label = $"{GetType().Name} \"{Name}\"";
         ConvRank = rank;
         if (filters <= 0)
@@ -75,6 +83,14 @@ public abstract class BaseConvTranspose : Layer
     public bool UseBias { get; }
     public Initializer KernelInitializer { get; }
     public Initializer BiasInitializer { get; }
+    /// <summary>Penalty on the kernel added to the loss.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>Penalty on the bias added to the loss.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>Projection of the kernel after each optimizer update.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>Projection of the bias after each optimizer update.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <summary>The kernel, shape <c>kernel_size + (filters, input_channels)</c>; null before build.</summary>
     public Variable? Kernel => _kernel;
@@ -92,8 +108,9 @@ public abstract class BaseConvTranspose : Layer
         if (inputChannel == Shape.Unknown)
             throw new ArgumentException($"{GetType().Name} \"{Name}\": the channel dimension of the inputs must be known; got input shape {inputShape}.");
         InputSpec = new InputSpec(rank: ConvRank + 2, axes: new Dictionary<int, int> { [channelAxis] = inputChannel });
-        _kernel = AddWeight("kernel", new Shape([.. KernelSize, Filters, inputChannel]), KernelInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape([.. KernelSize, Filters, inputChannel]), KernelInitializer,
+            regularizer: KernelRegularizer, constraint: KernelConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, regularizer: BiasRegularizer, constraint: BiasConstraint);
     }
 
     /// <inheritdoc />
@@ -136,17 +153,18 @@ public abstract class BaseConvTranspose : Layer
         c["use_bias"] = UseBias;
         c["kernel_initializer"] = Serialization.Initializer(KernelInitializer);
         c["bias_initializer"] = Serialization.Initializer(BiasInitializer);
-        c["kernel_regularizer"] = null;
-        c["bias_regularizer"] = null;
-        c["activity_regularizer"] = null;
-        c["kernel_constraint"] = null;
-        c["bias_constraint"] = null;
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         return c;
     }
 
     private protected sealed record TransposeConfigArgs(string? Name, bool Trainable, DType DType, int Filters, Shape KernelSize, Shape? Strides,
         string Padding, Shape? OutputPadding, string? DataFormat, Shape? DilationRate, ActivationFunction Activation, bool UseBias,
-        Initializer KernelInitializer, Initializer BiasInitializer, Shape? InputShape);
+        Initializer KernelInitializer, Initializer BiasInitializer, Regularizer? KernelRegularizer, Regularizer? BiasRegularizer,
+        Regularizer? ActivityRegularizer, Constraint? KernelConstraint, Constraint? BiasConstraint, Shape? InputShape);
 
     /// <summary>Reads a transposed-convolution config (Keras 3 or 2).</summary>
     private protected static TransposeConfigArgs ReadConfig(JsonObject config, string owner, int rank)
@@ -159,6 +177,8 @@ public abstract class BaseConvTranspose : Layer
             ConvLayerArgs.ReadTuple(c, "kernel_size", rank) ?? throw new FormatException($"{owner} config: 'kernel_size' is missing."),
             ConvLayerArgs.ReadTuple(c, "strides", rank), c.String("padding") ?? "valid", ConvLayerArgs.ReadTuple(c, "output_padding", rank),
             c.String("data_format"), ConvLayerArgs.ReadTuple(c, "dilation_rate", rank), c.Activation(), c.Bool("use_bias", true),
-            c.Initializer("kernel_initializer", new GlorotUniform()), c.Initializer("bias_initializer", new Zeros()), c.InputShape());
+            c.Initializer("kernel_initializer", new GlorotUniform()), c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"), c.InputShape());
     }
 }

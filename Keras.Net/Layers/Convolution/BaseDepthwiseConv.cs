@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Keras.Engine;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -19,9 +21,15 @@ public abstract class BaseDepthwiseConv : Layer
     /// <summary>Creates the layer (see the concrete classes for the arguments).</summary>
     private protected BaseDepthwiseConv(int rank, int depthMultiplier, Shape kernelSize, Shape? strides, string padding, string? dataFormat,
         Shape? dilationRate, ActivationFunction? activation, bool useBias, Initializer? depthwiseInitializer, Initializer? biasInitializer,
-        Shape? inputShape, string? name, bool trainable, DType dtype)
+        Regularizer? depthwiseRegularizer, Regularizer? biasRegularizer, Regularizer? activityRegularizer, Constraint? depthwiseConstraint,
+        Constraint? biasConstraint, Shape? inputShape, string? name, bool trainable, DType dtype)
         : base(name, trainable, dtype, inputShape)
     {
+        DepthwiseRegularizer = depthwiseRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        DepthwiseConstraint = depthwiseConstraint;
+        BiasConstraint = biasConstraint;
         var label = $"{GetType().Name} \"{Name}\"";
         ConvRank = rank;
         if (depthMultiplier <= 0)
@@ -55,6 +63,14 @@ public abstract class BaseDepthwiseConv : Layer
     public bool UseBias { get; }
     public Initializer DepthwiseInitializer { get; }
     public Initializer BiasInitializer { get; }
+    /// <summary>Penalty on the depthwise kernel added to the loss.</summary>
+    public Regularizer? DepthwiseRegularizer { get; }
+    /// <summary>Penalty on the bias added to the loss.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>Projection of the depthwise kernel after each optimizer update.</summary>
+    public Constraint? DepthwiseConstraint { get; }
+    /// <summary>Projection of the bias after each optimizer update.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <summary>The depthwise kernel (Keras 3 names it <c>kernel</c>), shape <c>kernel_size + (input_channels, depth_multiplier)</c>.</summary>
     public Variable? Kernel => _kernel;
@@ -73,8 +89,10 @@ public abstract class BaseDepthwiseConv : Layer
             throw new ArgumentException($"{GetType().Name} \"{Name}\": the channel dimension of the inputs must be known; got input shape {inputShape}.");
         InputSpec = new InputSpec(rank: ConvRank + 2, axes: new Dictionary<int, int> { [channelAxis] = inputChannel });
         ComputeOutputShape(inputShape);
-        _kernel = AddWeight("kernel", new Shape([.. KernelSize, inputChannel, DepthMultiplier]), DepthwiseInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(inputChannel * DepthMultiplier), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape([.. KernelSize, inputChannel, DepthMultiplier]), DepthwiseInitializer,
+            regularizer: DepthwiseRegularizer, constraint: DepthwiseConstraint);
+        if (UseBias)
+            _bias = AddWeight("bias", new Shape(inputChannel * DepthMultiplier), BiasInitializer, regularizer: BiasRegularizer, constraint: BiasConstraint);
     }
 
     /// <inheritdoc />
@@ -110,17 +128,18 @@ public abstract class BaseDepthwiseConv : Layer
         c["use_bias"] = UseBias;
         c["depthwise_initializer"] = Serialization.Initializer(DepthwiseInitializer);
         c["bias_initializer"] = Serialization.Initializer(BiasInitializer);
-        c["depthwise_regularizer"] = null;
-        c["bias_regularizer"] = null;
-        c["activity_regularizer"] = null;
-        c["depthwise_constraint"] = null;
-        c["bias_constraint"] = null;
+        c["depthwise_regularizer"] = RegularizationConfig.Serialize(DepthwiseRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["depthwise_constraint"] = RegularizationConfig.Serialize(DepthwiseConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         return c;
     }
 
     private protected sealed record DepthwiseConfigArgs(string? Name, bool Trainable, DType DType, int DepthMultiplier, Shape KernelSize,
         Shape? Strides, string Padding, string? DataFormat, Shape? DilationRate, ActivationFunction Activation, bool UseBias,
-        Initializer DepthwiseInitializer, Initializer BiasInitializer, Shape? InputShape);
+        Initializer DepthwiseInitializer, Initializer BiasInitializer, Regularizer? DepthwiseRegularizer, Regularizer? BiasRegularizer,
+        Regularizer? ActivityRegularizer, Constraint? DepthwiseConstraint, Constraint? BiasConstraint, Shape? InputShape);
 
     /// <summary>Reads a depthwise config (Keras 3, or Keras 2's with the same keys).</summary>
     private protected static DepthwiseConfigArgs ReadConfig(JsonObject config, string owner, int rank)
@@ -131,6 +150,8 @@ public abstract class BaseDepthwiseConv : Layer
             ConvLayerArgs.ReadTuple(c, "kernel_size", rank) ?? throw new FormatException($"{owner} config: 'kernel_size' is missing."),
             ConvLayerArgs.ReadTuple(c, "strides", rank), c.String("padding") ?? "valid", c.String("data_format"),
             ConvLayerArgs.ReadTuple(c, "dilation_rate", rank), c.Activation(), c.Bool("use_bias", true),
-            c.Initializer("depthwise_initializer", new GlorotUniform()), c.Initializer("bias_initializer", new Zeros()), c.InputShape());
+            c.Initializer("depthwise_initializer", new GlorotUniform()), c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("depthwise_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("depthwise_constraint"), c.Constraint("bias_constraint"), c.InputShape());
     }
 }

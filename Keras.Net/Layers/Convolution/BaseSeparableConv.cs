@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Keras.Engine;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -21,9 +23,18 @@ public abstract class BaseSeparableConv : Layer
     /// <summary>Creates the layer (see the concrete classes for the arguments).</summary>
     private protected BaseSeparableConv(int rank, int depthMultiplier, int filters, Shape kernelSize, Shape? strides, string padding,
         string? dataFormat, Shape? dilationRate, ActivationFunction? activation, bool useBias, Initializer? depthwiseInitializer,
-        Initializer? pointwiseInitializer, Initializer? biasInitializer, Shape? inputShape, string? name, bool trainable, DType dtype)
+        Initializer? pointwiseInitializer, Initializer? biasInitializer, Regularizer? depthwiseRegularizer, Regularizer? pointwiseRegularizer,
+        Regularizer? biasRegularizer, Regularizer? activityRegularizer, Constraint? depthwiseConstraint, Constraint? pointwiseConstraint,
+        Constraint? biasConstraint, Shape? inputShape, string? name, bool trainable, DType dtype)
         : base(name, trainable, dtype, inputShape)
     {
+        DepthwiseRegularizer = depthwiseRegularizer;
+        PointwiseRegularizer = pointwiseRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        DepthwiseConstraint = depthwiseConstraint;
+        PointwiseConstraint = pointwiseConstraint;
+        BiasConstraint = biasConstraint;
         var label = $"{GetType().Name} \"{Name}\"";
         ConvRank = rank;
         if (depthMultiplier <= 0)
@@ -63,6 +74,18 @@ public abstract class BaseSeparableConv : Layer
     public Initializer DepthwiseInitializer { get; }
     public Initializer PointwiseInitializer { get; }
     public Initializer BiasInitializer { get; }
+    /// <summary>Penalty on the depthwise kernel added to the loss.</summary>
+    public Regularizer? DepthwiseRegularizer { get; }
+    /// <summary>Penalty on the pointwise kernel added to the loss.</summary>
+    public Regularizer? PointwiseRegularizer { get; }
+    /// <summary>Penalty on the bias added to the loss.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>Projection of the depthwise kernel after each optimizer update.</summary>
+    public Constraint? DepthwiseConstraint { get; }
+    /// <summary>Projection of the pointwise kernel after each optimizer update.</summary>
+    public Constraint? PointwiseConstraint { get; }
+    /// <summary>Projection of the bias after each optimizer update.</summary>
+    public Constraint? BiasConstraint { get; }
 
     /// <summary>The depthwise kernel, <c>kernel_size + (input_channels, depth_multiplier)</c>.</summary>
     public Variable? DepthwiseKernel => _depthwise;
@@ -84,9 +107,11 @@ public abstract class BaseSeparableConv : Layer
             throw new ArgumentException($"{GetType().Name} \"{Name}\": the channel dimension of the inputs must be known; got input shape {inputShape}.");
         InputSpec = new InputSpec(rank: ConvRank + 2, axes: new Dictionary<int, int> { [channelAxis] = inputChannel });
         ComputeOutputShape(inputShape);
-        _depthwise = AddWeight("depthwise_kernel", new Shape([.. KernelSize, inputChannel, DepthMultiplier]), DepthwiseInitializer);
-        _pointwise = AddWeight("pointwise_kernel", new Shape([.. Enumerable.Repeat(1, ConvRank), inputChannel * DepthMultiplier, Filters]), PointwiseInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        _depthwise = AddWeight("depthwise_kernel", new Shape([.. KernelSize, inputChannel, DepthMultiplier]), DepthwiseInitializer,
+            regularizer: DepthwiseRegularizer, constraint: DepthwiseConstraint);
+        _pointwise = AddWeight("pointwise_kernel", new Shape([.. Enumerable.Repeat(1, ConvRank), inputChannel * DepthMultiplier, Filters]), PointwiseInitializer,
+            regularizer: PointwiseRegularizer, constraint: PointwiseConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Filters), BiasInitializer, regularizer: BiasRegularizer, constraint: BiasConstraint);
     }
 
     /// <inheritdoc />
@@ -120,19 +145,21 @@ public abstract class BaseSeparableConv : Layer
         c["depthwise_initializer"] = Serialization.Initializer(DepthwiseInitializer);
         c["pointwise_initializer"] = Serialization.Initializer(PointwiseInitializer);
         c["bias_initializer"] = Serialization.Initializer(BiasInitializer);
-        c["depthwise_regularizer"] = null;
-        c["pointwise_regularizer"] = null;
-        c["bias_regularizer"] = null;
-        c["activity_regularizer"] = null;
-        c["depthwise_constraint"] = null;
-        c["pointwise_constraint"] = null;
-        c["bias_constraint"] = null;
+        c["depthwise_regularizer"] = RegularizationConfig.Serialize(DepthwiseRegularizer);
+        c["pointwise_regularizer"] = RegularizationConfig.Serialize(PointwiseRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["depthwise_constraint"] = RegularizationConfig.Serialize(DepthwiseConstraint);
+        c["pointwise_constraint"] = RegularizationConfig.Serialize(PointwiseConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         return c;
     }
 
     private protected sealed record SeparableConfigArgs(string? Name, bool Trainable, DType DType, int DepthMultiplier, int Filters,
         Shape KernelSize, Shape? Strides, string Padding, string? DataFormat, Shape? DilationRate, ActivationFunction Activation,
-        bool UseBias, Initializer DepthwiseInitializer, Initializer PointwiseInitializer, Initializer BiasInitializer, Shape? InputShape);
+        bool UseBias, Initializer DepthwiseInitializer, Initializer PointwiseInitializer, Initializer BiasInitializer,
+        Regularizer? DepthwiseRegularizer, Regularizer? PointwiseRegularizer, Regularizer? BiasRegularizer, Regularizer? ActivityRegularizer,
+        Constraint? DepthwiseConstraint, Constraint? PointwiseConstraint, Constraint? BiasConstraint, Shape? InputShape);
 
     /// <summary>Reads a separable config (Keras 3 or 2).</summary>
     private protected static SeparableConfigArgs ReadConfig(JsonObject config, string owner, int rank)
@@ -144,6 +171,9 @@ public abstract class BaseSeparableConv : Layer
             ConvLayerArgs.ReadTuple(c, "strides", rank), c.String("padding") ?? "valid", c.String("data_format"),
             ConvLayerArgs.ReadTuple(c, "dilation_rate", rank), c.Activation(), c.Bool("use_bias", true),
             c.Initializer("depthwise_initializer", new GlorotUniform()), c.Initializer("pointwise_initializer", new GlorotUniform()),
-            c.Initializer("bias_initializer", new Zeros()), c.InputShape());
+            c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("depthwise_regularizer"), c.Regularizer("pointwise_regularizer"), c.Regularizer("bias_regularizer"),
+            c.Regularizer("activity_regularizer"), c.Constraint("depthwise_constraint"), c.Constraint("pointwise_constraint"),
+            c.Constraint("bias_constraint"), c.InputShape());
     }
 }

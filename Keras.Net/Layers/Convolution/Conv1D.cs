@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -24,6 +26,11 @@ public sealed class Conv1D : BaseConv
     /// <param name="useBias">Whether to add a bias.</param>
     /// <param name="kernelInitializer">Kernel initializer (default <c>glorot_uniform</c>).</param>
     /// <param name="biasInitializer">Bias initializer (default <c>zeros</c>).</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the output added to the loss.</param>
+    /// <param name="kernelConstraint">Projection of the kernel after each optimizer update.</param>
+    /// <param name="biasConstraint">Projection of the bias after each optimizer update.</param>
     /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
     /// <param name="name">Layer name.</param>
     /// <param name="trainable">Whether the weights are trained.</param>
@@ -40,12 +47,18 @@ public sealed class Conv1D : BaseConv
         bool useBias = true,
         Initializer? kernelInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? biasConstraint = null,
         Shape? inputShape = null,
         string? name = null,
         bool trainable = true,
         DType dtype = DType.Float32)
         : base(1, filters, kernelSize, strides, padding, dataFormat, dilationRate, groups, activation, useBias,
-            kernelInitializer, biasInitializer, inputShape, name, trainable, dtype)
+            kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, biasConstraint,
+            inputShape, name, trainable, dtype)
     {
     }
 
@@ -54,6 +67,7 @@ public sealed class Conv1D : BaseConv
     {
         var a = ReadConfig(config, nameof(Conv1D), 1);
         return new Conv1D(a.Filters, a.KernelSize, a.Strides, a.Padding, a.DataFormat, a.DilationRate, a.Groups, a.Activation,
-            a.UseBias, a.KernelInitializer, a.BiasInitializer, a.InputShape, a.Name, a.Trainable, a.DType);
+            a.UseBias, a.KernelInitializer, a.BiasInitializer, a.KernelRegularizer, a.BiasRegularizer, a.ActivityRegularizer,
+            a.KernelConstraint, a.BiasConstraint, a.InputShape, a.Name, a.Trainable, a.DType);
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 
 namespace Keras.Layers;
 
@@ -21,6 +23,11 @@ public sealed class DepthwiseConv2D : BaseDepthwiseConv
     /// <param name="useBias">Whether to add a bias.</param>
     /// <param name="depthwiseInitializer">Kernel initializer (default <c>glorot_uniform</c>).</param>
     /// <param name="biasInitializer">Bias initializer (default <c>zeros</c>).</param>
+    /// <param name="depthwiseRegularizer">Penalty on the depthwise kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the output added to the loss.</param>
+    /// <param name="depthwiseConstraint">Projection of the depthwise kernel after each optimizer update.</param>
+    /// <param name="biasConstraint">Projection of the bias after each optimizer update.</param>
     /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
     /// <param name="name">Layer name.</param>
     /// <param name="trainable">Whether the weights are trained.</param>
@@ -36,12 +43,18 @@ public sealed class DepthwiseConv2D : BaseDepthwiseConv
         bool useBias = true,
         Initializer? depthwiseInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? depthwiseRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? depthwiseConstraint = null,
+        Constraint? biasConstraint = null,
         Shape? inputShape = null,
         string? name = null,
         bool trainable = true,
         DType dtype = DType.Float32)
         : base(2, depthMultiplier, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias,
-            depthwiseInitializer, biasInitializer, inputShape, name, trainable, dtype)
+            depthwiseInitializer, biasInitializer, depthwiseRegularizer, biasRegularizer, activityRegularizer, depthwiseConstraint,
+            biasConstraint, inputShape, name, trainable, dtype)
     {
     }
 
@@ -50,6 +63,7 @@ public sealed class DepthwiseConv2D : BaseDepthwiseConv
     {
         var a = ReadConfig(config, nameof(DepthwiseConv2D), 2);
         return new DepthwiseConv2D(a.KernelSize, a.Strides, a.Padding, a.DepthMultiplier, a.DataFormat, a.DilationRate, a.Activation,
-            a.UseBias, a.DepthwiseInitializer, a.BiasInitializer, a.InputShape, a.Name, a.Trainable, a.DType);
+            a.UseBias, a.DepthwiseInitializer, a.BiasInitializer, a.DepthwiseRegularizer, a.BiasRegularizer, a.ActivityRegularizer,
+            a.DepthwiseConstraint, a.BiasConstraint, a.InputShape, a.Name, a.Trainable, a.DType);
     }
 }

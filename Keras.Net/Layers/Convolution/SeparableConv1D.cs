@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 
 namespace Keras.Layers;
 
@@ -25,6 +27,13 @@ public sealed class SeparableConv1D : BaseSeparableConv
     /// <param name="depthwiseInitializer">Depthwise kernel initializer (default <c>glorot_uniform</c>).</param>
     /// <param name="pointwiseInitializer">Pointwise kernel initializer (default <c>glorot_uniform</c>).</param>
     /// <param name="biasInitializer">Bias initializer (default <c>zeros</c>).</param>
+    /// <param name="depthwiseRegularizer">Penalty on the depthwise kernel added to the loss.</param>
+    /// <param name="pointwiseRegularizer">Penalty on the pointwise kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the output added to the loss.</param>
+    /// <param name="depthwiseConstraint">Projection of the depthwise kernel after each optimizer update.</param>
+    /// <param name="pointwiseConstraint">Projection of the pointwise kernel after each optimizer update.</param>
+    /// <param name="biasConstraint">Projection of the bias after each optimizer update.</param>
     /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
     /// <param name="name">Layer name.</param>
     /// <param name="trainable">Whether the weights are trained.</param>
@@ -42,12 +51,20 @@ public sealed class SeparableConv1D : BaseSeparableConv
         Initializer? depthwiseInitializer = null,
         Initializer? pointwiseInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? depthwiseRegularizer = null,
+        Regularizer? pointwiseRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? depthwiseConstraint = null,
+        Constraint? pointwiseConstraint = null,
+        Constraint? biasConstraint = null,
         Shape? inputShape = null,
         string? name = null,
         bool trainable = true,
         DType dtype = DType.Float32)
         : base(1, depthMultiplier, filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias,
-            depthwiseInitializer, pointwiseInitializer, biasInitializer, inputShape, name, trainable, dtype)
+            depthwiseInitializer, pointwiseInitializer, biasInitializer, depthwiseRegularizer, pointwiseRegularizer, biasRegularizer, activityRegularizer,
+            depthwiseConstraint, pointwiseConstraint, biasConstraint, inputShape, name, trainable, dtype)
     {
     }
 
@@ -56,6 +73,7 @@ public sealed class SeparableConv1D : BaseSeparableConv
     {
         var a = ReadConfig(config, nameof(SeparableConv1D), 1);
         return new SeparableConv1D(a.Filters, a.KernelSize, a.Strides, a.Padding, a.DataFormat, a.DilationRate, a.DepthMultiplier,
-            a.Activation, a.UseBias, a.DepthwiseInitializer, a.PointwiseInitializer, a.BiasInitializer, a.InputShape, a.Name, a.Trainable, a.DType);
+            a.Activation, a.UseBias, a.DepthwiseInitializer, a.PointwiseInitializer, a.BiasInitializer, a.DepthwiseRegularizer, a.PointwiseRegularizer, a.BiasRegularizer,
+            a.ActivityRegularizer, a.DepthwiseConstraint, a.PointwiseConstraint, a.BiasConstraint, a.InputShape, a.Name, a.Trainable, a.DType);
     }
 }

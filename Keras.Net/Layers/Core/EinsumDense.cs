@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Keras.Constraints;
 using Keras.Engine;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -27,6 +29,11 @@ public sealed class EinsumDense : Layer
     /// <param name="biasAxes">The output axes (letters of the equation's output) the bias spans; null for no bias.</param>
     /// <param name="kernelInitializer">Initializer of the kernel (default <c>glorot_uniform</c>).</param>
     /// <param name="biasInitializer">Initializer of the bias (default <c>zeros</c>).</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the output added to the loss.</param>
+    /// <param name="kernelConstraint">Projection of the kernel after each update.</param>
+    /// <param name="biasConstraint">Projection of the bias after each update.</param>
     /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
     /// <param name="name">Layer name.</param>
     /// <param name="trainable">Whether the weights are trained.</param>
@@ -38,6 +45,11 @@ public sealed class EinsumDense : Layer
         string? biasAxes = null,
         Initializer? kernelInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? biasConstraint = null,
         Shape? inputShape = null,
         string? name = null,
         bool trainable = true,
@@ -64,13 +76,21 @@ public sealed class EinsumDense : Layer
         Activation = activation ?? Activations.Linear;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         BiasInitializer = biasInitializer ?? new Zeros();
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        KernelConstraint = kernelConstraint;
+        BiasConstraint = biasConstraint;
     }
 
     /// <summary>Creates the layer with a single output dimension.</summary>
     public EinsumDense(string equation, int outputShape, ActivationFunction? activation = null, string? biasAxes = null,
-        Initializer? kernelInitializer = null, Initializer? biasInitializer = null, Shape? inputShape = null,
+        Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null, Shape? inputShape = null,
         string? name = null, bool trainable = true, DType dtype = DType.Float32)
-        : this(equation, [outputShape], activation, biasAxes, kernelInitializer, biasInitializer, inputShape, name, trainable, dtype)
+        : this(equation, [outputShape], activation, biasAxes, kernelInitializer, biasInitializer,
+            kernelRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, biasConstraint, inputShape, name, trainable, dtype)
     {
     }
 
@@ -83,6 +103,10 @@ public sealed class EinsumDense : Layer
     public ActivationFunction Activation { get; }
     public Initializer KernelInitializer { get; }
     public Initializer BiasInitializer { get; }
+    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? BiasRegularizer { get; }
+    public Constraint? KernelConstraint { get; }
+    public Constraint? BiasConstraint { get; }
 
     /// <summary>The kernel; null before the layer is built.</summary>
     public Variable? Kernel => _kernel;
@@ -100,12 +124,12 @@ public sealed class EinsumDense : Layer
                 $"EinsumDense \"{Name}\": the kernel shape {Shape.Format(kernelShape)} derived from equation '{Equation}', input shape {inputShape} " +
                 $"and output_shape {Shape.Format(PartialOutputShape.ToArray())} has unknown dimensions; give them in output_shape or the input shape.");
         }
-        _kernel = AddWeight("kernel", new Shape(kernelShape), KernelInitializer);
+        _kernel = AddWeight("kernel", new Shape(kernelShape), KernelInitializer, regularizer: KernelRegularizer, constraint: KernelConstraint);
         if (biasShape is not null)
         {
             if (biasShape.Any(d => d == Shape.Unknown))
                 throw new ArgumentException($"EinsumDense \"{Name}\": the bias shape {Shape.Format(biasShape)} has unknown dimensions; give them in output_shape.");
-            _bias = AddWeight("bias", new Shape(biasShape), BiasInitializer);
+            _bias = AddWeight("bias", new Shape(biasShape), BiasInitializer, regularizer: BiasRegularizer, constraint: BiasConstraint);
         }
         InputSpec = new InputSpec(rank: inputShape.Rank);
     }
@@ -260,13 +284,11 @@ public sealed class EinsumDense : Layer
             throw new NotSupportedException($"EinsumDense \"{name}\": LoRA (lora_rank) is not supported by Keras.Net.");
         if (c.Has("quantization_config"))
             throw new NotSupportedException($"EinsumDense \"{name}\": quantized layers (quantization_config) are not supported by Keras.Net.");
-        foreach (var key in new[] { "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint" })
-        {
-            if (c.Has(key)) throw new NotSupportedException($"EinsumDense \"{name}\": '{key}' is not supported by Keras.Net yet.");
-        }
         var outputShape = c.Ints("output_shape", repeat: 1) ?? throw new FormatException("EinsumDense config: 'output_shape' is missing.");
         return new EinsumDense(c.RequiredString("equation"), outputShape, c.Activation(), c.String("bias_axes"),
             c.Initializer("kernel_initializer", new GlorotUniform()), c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"),
             c.InputShape(), name, trainable, dtype);
     }
 
@@ -280,11 +302,11 @@ public sealed class EinsumDense : Layer
         c["bias_axes"] = BiasAxes;
         c["kernel_initializer"] = Serialization.Initializer(KernelInitializer);
         c["bias_initializer"] = Serialization.Initializer(BiasInitializer);
-        c["kernel_regularizer"] = null;
-        c["bias_regularizer"] = null;
-        c["activity_regularizer"] = null;
-        c["kernel_constraint"] = null;
-        c["bias_constraint"] = null;
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         c["quantization_config"] = null;
         return c;
     }

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Keras.Engine;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -21,10 +23,16 @@ public abstract class BaseLocallyConnected : Layer
 
     /// <summary>Creates the layer (see the concrete classes for the arguments).</summary>
     private protected BaseLocallyConnected(int rank, int filters, Shape kernelSize, Shape? strides, string padding, string? dataFormat,
-        ActivationFunction? activation, bool useBias, Initializer? kernelInitializer, Initializer? biasInitializer, int implementation,
-        Shape? inputShape, string? name, bool trainable, DType dtype)
+        ActivationFunction? activation, bool useBias, Initializer? kernelInitializer, Initializer? biasInitializer,
+        Regularizer? kernelRegularizer, Regularizer? biasRegularizer, Regularizer? activityRegularizer, Constraint? kernelConstraint,
+        Constraint? biasConstraint, int implementation, Shape? inputShape, string? name, bool trainable, DType dtype)
         : base(name, trainable, dtype, inputShape)
     {
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        KernelConstraint = kernelConstraint;
+        BiasConstraint = biasConstraint;
         var label = $"{GetType().Name} \"{Name}\"";
         ConvRank = rank;
         if (filters <= 0)
@@ -62,6 +70,14 @@ public abstract class BaseLocallyConnected : Layer
     public bool UseBias { get; }
     public Initializer KernelInitializer { get; }
     public Initializer BiasInitializer { get; }
+    /// <summary>Penalty on the kernel added to the loss.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>Penalty on the bias added to the loss.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>Projection of the kernel after each optimizer update.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>Projection of the bias after each optimizer update.</summary>
+    public Constraint? BiasConstraint { get; }
     /// <summary>Keras 2's weight layout; always 1.</summary>
     public int Implementation { get; }
 
@@ -94,8 +110,9 @@ public abstract class BaseLocallyConnected : Layer
         int positions = output.Aggregate(1, (a, b) => a * b);
         int features = KernelSize.Aggregate(1, (a, b) => a * b) * inputChannel;
         InputSpec = new InputSpec(rank: ConvRank + 2, axes: new Dictionary<int, int> { [channelAxis] = inputChannel });
-        _kernel = AddWeight("kernel", new Shape(positions, features, Filters), KernelInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape([.. output, Filters]), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape(positions, features, Filters), KernelInitializer,
+            regularizer: KernelRegularizer, constraint: KernelConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape([.. output, Filters]), BiasInitializer, regularizer: BiasRegularizer, constraint: BiasConstraint);
     }
 
     /// <inheritdoc />
@@ -137,18 +154,19 @@ public abstract class BaseLocallyConnected : Layer
         c["use_bias"] = UseBias;
         c["kernel_initializer"] = Serialization.Initializer(KernelInitializer);
         c["bias_initializer"] = Serialization.Initializer(BiasInitializer);
-        c["kernel_regularizer"] = null;
-        c["bias_regularizer"] = null;
-        c["activity_regularizer"] = null;
-        c["kernel_constraint"] = null;
-        c["bias_constraint"] = null;
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         c["implementation"] = Implementation;
         return c;
     }
 
     private protected sealed record LocallyConnectedConfigArgs(string? Name, bool Trainable, DType DType, int Filters, Shape KernelSize,
         Shape? Strides, string Padding, string? DataFormat, ActivationFunction Activation, bool UseBias, Initializer KernelInitializer,
-        Initializer BiasInitializer, int Implementation, Shape? InputShape);
+        Initializer BiasInitializer, Regularizer? KernelRegularizer, Regularizer? BiasRegularizer, Regularizer? ActivityRegularizer,
+        Constraint? KernelConstraint, Constraint? BiasConstraint, int Implementation, Shape? InputShape);
 
     /// <summary>Reads a Keras 2 locally-connected config.</summary>
     private protected static LocallyConnectedConfigArgs ReadConfig(JsonObject config, string owner, int rank)
@@ -159,6 +177,7 @@ public abstract class BaseLocallyConnected : Layer
             ConvLayerArgs.ReadTuple(c, "kernel_size", rank) ?? throw new FormatException($"{owner} config: 'kernel_size' is missing."),
             ConvLayerArgs.ReadTuple(c, "strides", rank), c.String("padding") ?? "valid", c.String("data_format"), c.Activation(),
             c.Bool("use_bias", true), c.Initializer("kernel_initializer", new GlorotUniform()), c.Initializer("bias_initializer", new Zeros()),
-            c.Int("implementation", 1), c.InputShape());
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"), c.Int("implementation", 1), c.InputShape());
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 
 namespace Keras.Layers;
 
@@ -21,6 +23,11 @@ public sealed class LocallyConnected2D : BaseLocallyConnected
     /// <param name="useBias">Whether to add a bias.</param>
     /// <param name="kernelInitializer">Kernel initializer (default <c>glorot_uniform</c>).</param>
     /// <param name="biasInitializer">Bias initializer (default <c>zeros</c>).</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the output added to the loss.</param>
+    /// <param name="kernelConstraint">Projection of the kernel after each optimizer update.</param>
+    /// <param name="biasConstraint">Projection of the bias after each optimizer update.</param>
     /// <param name="implementation">Keras 2's weight layout; only 1 is supported.</param>
     /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
     /// <param name="name">Layer name.</param>
@@ -36,13 +43,18 @@ public sealed class LocallyConnected2D : BaseLocallyConnected
         bool useBias = true,
         Initializer? kernelInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? biasConstraint = null,
         int implementation = 1,
         Shape? inputShape = null,
         string? name = null,
         bool trainable = true,
         DType dtype = DType.Float32)
         : base(2, filters, kernelSize, strides, padding, dataFormat, activation, useBias, kernelInitializer, biasInitializer,
-            implementation, inputShape, name, trainable, dtype)
+            kernelRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, biasConstraint, implementation, inputShape, name, trainable, dtype)
     {
     }
 
@@ -51,6 +63,7 @@ public sealed class LocallyConnected2D : BaseLocallyConnected
     {
         var a = ReadConfig(config, nameof(LocallyConnected2D), 2);
         return new LocallyConnected2D(a.Filters, a.KernelSize, a.Strides, a.Padding, a.DataFormat, a.Activation, a.UseBias,
-            a.KernelInitializer, a.BiasInitializer, a.Implementation, a.InputShape, a.Name, a.Trainable, a.DType);
+            a.KernelInitializer, a.BiasInitializer, a.KernelRegularizer, a.BiasRegularizer, a.ActivityRegularizer,
+            a.KernelConstraint, a.BiasConstraint, a.Implementation, a.InputShape, a.Name, a.Trainable, a.DType);
     }
 }

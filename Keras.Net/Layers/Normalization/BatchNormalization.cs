@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Keras.Engine;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -33,6 +35,10 @@ public sealed class BatchNormalization : Layer
     /// <param name="gammaInitializer">Initializer of gamma (default ones).</param>
     /// <param name="movingMeanInitializer">Initializer of the moving mean (default zeros).</param>
     /// <param name="movingVarianceInitializer">Initializer of the moving variance (default ones).</param>
+    /// <param name="betaRegularizer">Penalty on beta added to the loss.</param>
+    /// <param name="gammaRegularizer">Penalty on gamma added to the loss.</param>
+    /// <param name="betaConstraint">Projection of beta after each update.</param>
+    /// <param name="gammaConstraint">Projection of gamma after each update.</param>
     /// <param name="synchronized">Keras's cross-replica option; only false is supported (TensorFlow only in Keras).</param>
     /// <param name="renorm">Batch renormalization; only false is supported.</param>
     /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
@@ -49,6 +55,10 @@ public sealed class BatchNormalization : Layer
         Initializer? gammaInitializer = null,
         Initializer? movingMeanInitializer = null,
         Initializer? movingVarianceInitializer = null,
+        Regularizer? betaRegularizer = null,
+        Regularizer? gammaRegularizer = null,
+        Constraint? betaConstraint = null,
+        Constraint? gammaConstraint = null,
         bool synchronized = false,
         bool renorm = false,
         Shape? inputShape = null,
@@ -72,6 +82,10 @@ public sealed class BatchNormalization : Layer
         GammaInitializer = gammaInitializer ?? new Ones();
         MovingMeanInitializer = movingMeanInitializer ?? new Zeros();
         MovingVarianceInitializer = movingVarianceInitializer ?? new Ones();
+        BetaRegularizer = betaRegularizer;
+        GammaRegularizer = gammaRegularizer;
+        BetaConstraint = betaConstraint;
+        GammaConstraint = gammaConstraint;
         SupportsMasking = true;
     }
 
@@ -84,6 +98,10 @@ public sealed class BatchNormalization : Layer
     public Initializer GammaInitializer { get; }
     public Initializer MovingMeanInitializer { get; }
     public Initializer MovingVarianceInitializer { get; }
+    public Regularizer? BetaRegularizer { get; }
+    public Regularizer? GammaRegularizer { get; }
+    public Constraint? BetaConstraint { get; }
+    public Constraint? GammaConstraint { get; }
 
     public Variable? Gamma => _gamma;
     public Variable? Beta => _beta;
@@ -101,8 +119,8 @@ public sealed class BatchNormalization : Layer
         if (dim == Shape.Unknown)
             throw new ArgumentException($"BatchNormalization \"{Name}\": axis {Axis} of the input must have a known size; got input shape {inputShape}.");
         var shape = new Shape(dim);
-        if (Scale) _gamma = AddWeight("gamma", shape, GammaInitializer);
-        if (Center) _beta = AddWeight("beta", shape, BetaInitializer);
+        if (Scale) _gamma = AddWeight("gamma", shape, GammaInitializer, regularizer: GammaRegularizer, constraint: GammaConstraint);
+        if (Center) _beta = AddWeight("beta", shape, BetaInitializer, regularizer: BetaRegularizer, constraint: BetaConstraint);
         _movingMean = AddWeight("moving_mean", shape, MovingMeanInitializer, trainable: false);
         _movingVariance = AddWeight("moving_variance", shape, MovingVarianceInitializer, trainable: false);
         InputSpec = new InputSpec(rank: rank, axes: new Dictionary<int, int> { [Axis] = dim });
@@ -167,7 +185,7 @@ public sealed class BatchNormalization : Layer
     {
         var c = new ConfigReader(config, nameof(BatchNormalization));
         var (name, trainable, dtype) = c.LayerArgs();
-        foreach (var key in new[] { "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "renorm_clipping" })
+        foreach (var key in new[] { "renorm_clipping" })
         {
             if (c.Has(key)) throw new NotSupportedException($"BatchNormalization \"{name}\": '{key}' is not supported by Keras.Net yet.");
         }
@@ -176,6 +194,7 @@ public sealed class BatchNormalization : Layer
         return new BatchNormalization(c.Int("axis", -1), c.Double("momentum", 0.99), c.Double("epsilon", 1e-3), c.Bool("center", true), c.Bool("scale", true),
             c.Initializer("beta_initializer", new Zeros()), c.Initializer("gamma_initializer", new Ones()),
             c.Initializer("moving_mean_initializer", new Zeros()), c.Initializer("moving_variance_initializer", new Ones()),
+            c.Regularizer("beta_regularizer"), c.Regularizer("gamma_regularizer"), c.Constraint("beta_constraint"), c.Constraint("gamma_constraint"),
             c.Bool("synchronized", false), c.Bool("renorm", false), c.InputShape(), name, trainable, dtype);
     }
 
@@ -192,10 +211,10 @@ public sealed class BatchNormalization : Layer
         c["gamma_initializer"] = Serialization.Initializer(GammaInitializer);
         c["moving_mean_initializer"] = Serialization.Initializer(MovingMeanInitializer);
         c["moving_variance_initializer"] = Serialization.Initializer(MovingVarianceInitializer);
-        c["beta_regularizer"] = null;
-        c["gamma_regularizer"] = null;
-        c["beta_constraint"] = null;
-        c["gamma_constraint"] = null;
+        c["beta_regularizer"] = RegularizationConfig.Serialize(BetaRegularizer);
+        c["gamma_regularizer"] = RegularizationConfig.Serialize(GammaRegularizer);
+        c["beta_constraint"] = RegularizationConfig.Serialize(BetaConstraint);
+        c["gamma_constraint"] = RegularizationConfig.Serialize(GammaConstraint);
         c["synchronized"] = false;
         c["renorm"] = false;
         c["renorm_clipping"] = null;

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Keras.Engine;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -25,12 +27,18 @@ public sealed class GroupNormalization : Layer
     /// <param name="scale">Whether to multiply by the learned <c>gamma</c>.</param>
     /// <param name="betaInitializer">Initializer of beta (default zeros).</param>
     /// <param name="gammaInitializer">Initializer of gamma (default ones).</param>
+    /// <param name="betaRegularizer">Penalty on beta added to the loss.</param>
+    /// <param name="gammaRegularizer">Penalty on gamma added to the loss.</param>
+    /// <param name="betaConstraint">Projection of beta after each update.</param>
+    /// <param name="gammaConstraint">Projection of gamma after each update.</param>
     /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
     /// <param name="name">Layer name.</param>
     /// <param name="trainable">Whether the weights are trained.</param>
     /// <param name="dtype">Weights' dtype.</param>
     public GroupNormalization(int groups = 32, int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true,
-        Initializer? betaInitializer = null, Initializer? gammaInitializer = null, Shape? inputShape = null,
+        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
+        Shape? inputShape = null,
         string? name = null, bool trainable = true, DType dtype = DType.Float32)
         : base(name, trainable, dtype, inputShape)
     {
@@ -44,6 +52,10 @@ public sealed class GroupNormalization : Layer
         Scale = scale;
         BetaInitializer = betaInitializer ?? new Zeros();
         GammaInitializer = gammaInitializer ?? new Ones();
+        BetaRegularizer = betaRegularizer;
+        GammaRegularizer = gammaRegularizer;
+        BetaConstraint = betaConstraint;
+        GammaConstraint = gammaConstraint;
         SupportsMasking = true;
     }
 
@@ -56,6 +68,10 @@ public sealed class GroupNormalization : Layer
     public bool Scale { get; }
     public Initializer BetaInitializer { get; }
     public Initializer GammaInitializer { get; }
+    public Regularizer? BetaRegularizer { get; }
+    public Regularizer? GammaRegularizer { get; }
+    public Constraint? BetaConstraint { get; }
+    public Constraint? GammaConstraint { get; }
     public Variable? Gamma => _gamma;
     public Variable? Beta => _beta;
 
@@ -74,8 +90,8 @@ public sealed class GroupNormalization : Layer
         if (dim % Groups != 0)
             throw new ArgumentException($"GroupNormalization \"{Name}\": number of groups ({Groups}) must be a multiple of the number of channels ({dim}).");
         InputSpec = new InputSpec(rank: inputShape.Rank, axes: new Dictionary<int, int> { [Axis] = dim });
-        if (Scale) _gamma = AddWeight("gamma", new Shape(dim), GammaInitializer);
-        if (Center) _beta = AddWeight("beta", new Shape(dim), BetaInitializer);
+        if (Scale) _gamma = AddWeight("gamma", new Shape(dim), GammaInitializer, regularizer: GammaRegularizer, constraint: GammaConstraint);
+        if (Center) _beta = AddWeight("beta", new Shape(dim), BetaInitializer, regularizer: BetaRegularizer, constraint: BetaConstraint);
     }
 
     /// <inheritdoc />
@@ -120,12 +136,9 @@ public sealed class GroupNormalization : Layer
     {
         var c = new ConfigReader(config, nameof(GroupNormalization));
         var (name, trainable, dtype) = c.LayerArgs();
-        foreach (var key in new[] { "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint" })
-        {
-            if (c.Has(key)) throw new NotSupportedException($"GroupNormalization \"{name}\": '{key}' is not supported by Keras.Net yet.");
-        }
         return new GroupNormalization(c.Int("groups", 32), c.Int("axis", -1), c.Double("epsilon", 1e-3), c.Bool("center", true), c.Bool("scale", true),
-            c.Initializer("beta_initializer", new Zeros()), c.Initializer("gamma_initializer", new Ones()), c.InputShape(), name, trainable, dtype);
+            c.Initializer("beta_initializer", new Zeros()), c.Initializer("gamma_initializer", new Ones()),
+            c.Regularizer("beta_regularizer"), c.Regularizer("gamma_regularizer"), c.Constraint("beta_constraint"), c.Constraint("gamma_constraint"), c.InputShape(), name, trainable, dtype);
     }
 
     /// <inheritdoc />
@@ -139,10 +152,10 @@ public sealed class GroupNormalization : Layer
         c["scale"] = Scale;
         c["beta_initializer"] = Serialization.Initializer(BetaInitializer);
         c["gamma_initializer"] = Serialization.Initializer(GammaInitializer);
-        c["beta_regularizer"] = null;
-        c["gamma_regularizer"] = null;
-        c["beta_constraint"] = null;
-        c["gamma_constraint"] = null;
+        c["beta_regularizer"] = RegularizationConfig.Serialize(BetaRegularizer);
+        c["gamma_regularizer"] = RegularizationConfig.Serialize(GammaRegularizer);
+        c["beta_constraint"] = RegularizationConfig.Serialize(BetaConstraint);
+        c["gamma_constraint"] = RegularizationConfig.Serialize(GammaConstraint);
         return c;
     }
 }

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Keras.Engine;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -21,9 +23,12 @@ public sealed class LayerNormalization : Layer
 
     /// <summary>Creates the layer normalizing over one axis.</summary>
     public LayerNormalization(int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true, bool rmsScaling = false,
-        Initializer? betaInitializer = null, Initializer? gammaInitializer = null, Shape? inputShape = null,
+        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
+        Shape? inputShape = null,
         string? name = null, bool trainable = true, DType dtype = DType.Float32)
-        : this([axis], false, epsilon, center, scale, rmsScaling, betaInitializer, gammaInitializer, inputShape, name, trainable, dtype)
+        : this([axis], false, epsilon, center, scale, rmsScaling, betaInitializer, gammaInitializer,
+            betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint, inputShape, name, trainable, dtype)
     {
     }
 
@@ -35,19 +40,27 @@ public sealed class LayerNormalization : Layer
     /// <param name="rmsScaling">Keras's deprecated RMS option (see the class summary).</param>
     /// <param name="betaInitializer">Initializer of beta (default zeros).</param>
     /// <param name="gammaInitializer">Initializer of gamma (default ones).</param>
+    /// <param name="betaRegularizer">Penalty on beta added to the loss.</param>
+    /// <param name="gammaRegularizer">Penalty on gamma added to the loss.</param>
+    /// <param name="betaConstraint">Projection of beta after each update.</param>
+    /// <param name="gammaConstraint">Projection of gamma after each update.</param>
     /// <param name="inputShape">Sample shape, for the first layer of a Sequential model.</param>
     /// <param name="name">Layer name.</param>
     /// <param name="trainable">Whether the weights are trained.</param>
     /// <param name="dtype">Weights' dtype.</param>
     public LayerNormalization(int[] axis, double epsilon = 1e-3, bool center = true, bool scale = true, bool rmsScaling = false,
-        Initializer? betaInitializer = null, Initializer? gammaInitializer = null, Shape? inputShape = null,
+        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
+        Shape? inputShape = null,
         string? name = null, bool trainable = true, DType dtype = DType.Float32)
-        : this(axis, true, epsilon, center, scale, rmsScaling, betaInitializer, gammaInitializer, inputShape, name, trainable, dtype)
+        : this(axis, true, epsilon, center, scale, rmsScaling, betaInitializer, gammaInitializer,
+            betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint, inputShape, name, trainable, dtype)
     {
     }
 
     private LayerNormalization(int[] axis, bool axisIsList, double epsilon, bool center, bool scale, bool rmsScaling,
-        Initializer? betaInitializer, Initializer? gammaInitializer, Shape? inputShape, string? name, bool trainable, DType dtype)
+        Initializer? betaInitializer, Initializer? gammaInitializer, Regularizer? betaRegularizer, Regularizer? gammaRegularizer,
+        Constraint? betaConstraint, Constraint? gammaConstraint, Shape? inputShape, string? name, bool trainable, DType dtype)
         : base(name, trainable, dtype, inputShape)
     {
         ArgumentNullException.ThrowIfNull(axis);
@@ -61,6 +74,10 @@ public sealed class LayerNormalization : Layer
         RmsScaling = rmsScaling;
         BetaInitializer = betaInitializer ?? new Zeros();
         GammaInitializer = gammaInitializer ?? new Ones();
+        BetaRegularizer = betaRegularizer;
+        GammaRegularizer = gammaRegularizer;
+        BetaConstraint = betaConstraint;
+        GammaConstraint = gammaConstraint;
         SupportsMasking = true;
     }
 
@@ -73,6 +90,10 @@ public sealed class LayerNormalization : Layer
     public bool RmsScaling { get; }
     public Initializer BetaInitializer { get; }
     public Initializer GammaInitializer { get; }
+    public Regularizer? BetaRegularizer { get; }
+    public Regularizer? GammaRegularizer { get; }
+    public Constraint? BetaConstraint { get; }
+    public Constraint? GammaConstraint { get; }
     public Variable? Gamma => _gamma;
     public Variable? Beta => _beta;
 
@@ -83,8 +104,8 @@ public sealed class LayerNormalization : Layer
         var shape = new Shape(_axis.Select(a => inputShape[a]).ToArray());
         if (!shape.IsFullyDefined)
             throw new ArgumentException($"LayerNormalization \"{Name}\": the normalized axes ({string.Join(", ", _axis)}) of the input must have known sizes; got input shape {inputShape}.");
-        if (Scale || RmsScaling) _gamma = AddWeight("gamma", shape, GammaInitializer);
-        if (Center && !RmsScaling) _beta = AddWeight("beta", shape, BetaInitializer);
+        if (Scale || RmsScaling) _gamma = AddWeight("gamma", shape, GammaInitializer, regularizer: GammaRegularizer, constraint: GammaConstraint);
+        if (Center && !RmsScaling) _beta = AddWeight("beta", shape, BetaInitializer, regularizer: BetaRegularizer, constraint: BetaConstraint);
     }
 
     private void CheckAxes(Shape inputShape)
@@ -120,15 +141,12 @@ public sealed class LayerNormalization : Layer
     {
         var c = new ConfigReader(config, nameof(LayerNormalization));
         var (name, trainable, dtype) = c.LayerArgs();
-        foreach (var key in new[] { "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint" })
-        {
-            if (c.Has(key)) throw new NotSupportedException($"LayerNormalization \"{name}\": '{key}' is not supported by Keras.Net yet.");
-        }
         var axisNode = c.Node("axis");
         var axes = c.Ints("axis", repeat: 1) ?? [-1];
         return new LayerNormalization(axes, axisNode is not null && ConfigReader.Items(axisNode) is not null, c.Double("epsilon", 1e-3),
             c.Bool("center", true), c.Bool("scale", true), c.Bool("rms_scaling", false),
-            c.Initializer("beta_initializer", new Zeros()), c.Initializer("gamma_initializer", new Ones()), c.InputShape(), name, trainable, dtype);
+            c.Initializer("beta_initializer", new Zeros()), c.Initializer("gamma_initializer", new Ones()),
+            c.Regularizer("beta_regularizer"), c.Regularizer("gamma_regularizer"), c.Constraint("beta_constraint"), c.Constraint("gamma_constraint"), c.InputShape(), name, trainable, dtype);
     }
 
     /// <inheritdoc />
@@ -143,10 +161,10 @@ public sealed class LayerNormalization : Layer
         c["rms_scaling"] = RmsScaling;
         c["beta_initializer"] = Serialization.Initializer(BetaInitializer);
         c["gamma_initializer"] = Serialization.Initializer(GammaInitializer);
-        c["beta_regularizer"] = null;
-        c["gamma_regularizer"] = null;
-        c["beta_constraint"] = null;
-        c["gamma_constraint"] = null;
+        c["beta_regularizer"] = RegularizationConfig.Serialize(BetaRegularizer);
+        c["gamma_regularizer"] = RegularizationConfig.Serialize(GammaRegularizer);
+        c["beta_constraint"] = RegularizationConfig.Serialize(BetaConstraint);
+        c["gamma_constraint"] = RegularizationConfig.Serialize(GammaConstraint);
         return c;
     }
 }

@@ -262,8 +262,9 @@ public sealed class Bidirectional : Layer
         var backward = c.Node("backward_layer") as JsonObject;
         var mergeMode = c.Has("merge_mode") ? c.String("merge_mode") : c.Json.ContainsKey("merge_mode") ? null : "concat";
         var (name, trainable, dtype) = c.LayerArgs();
+        // Keras's Bidirectional takes activity_regularizer through its base Layer's keyword arguments.
         return new Bidirectional(KerasObjects.Layer(layer), mergeMode, backward is null ? null : KerasObjects.Layer(backward),
-            name, c.InputShape(), trainable, dtype);
+            name, c.InputShape(), trainable, dtype) { ActivityRegularizer = c.Regularizer("activity_regularizer") };
     }
 
     /// <inheritdoc />
@@ -273,6 +274,7 @@ public sealed class Bidirectional : Layer
         c["merge_mode"] = MergeMode;
         c["layer"] = Serialization.Layer(_forward);
         c["backward_layer"] = Serialization.Layer(_backward);
+        if (ActivityRegularizer is not null) c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
         return c;
     }
 }

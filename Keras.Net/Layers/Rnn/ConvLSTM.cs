@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Keras.Engine;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -31,6 +33,8 @@ public abstract class BaseConvLSTM : Layer
     private protected BaseConvLSTM(int rank, int filters, Shape kernelSize, Shape? strides, string padding, string? dataFormat,
         Shape? dilationRate, ActivationFunction? activation, ActivationFunction? recurrentActivation, bool useBias,
         Initializer? kernelInitializer, Initializer? recurrentInitializer, Initializer? biasInitializer, bool unitForgetBias,
+        Regularizer? kernelRegularizer, Regularizer? recurrentRegularizer, Regularizer? biasRegularizer, Regularizer? activityRegularizer,
+        Constraint? kernelConstraint, Constraint? recurrentConstraint, Constraint? biasConstraint,
         double dropout, double recurrentDropout, int? seed, bool returnSequences, bool returnState, bool goBackwards, bool stateful,
         bool unroll, bool zeroOutputForMask, Shape? inputShape, string? name, bool trainable, DType dtype)
         : base(name, trainable, dtype, inputShape)
@@ -58,6 +62,13 @@ public abstract class BaseConvLSTM : Layer
         RecurrentInitializer = recurrentInitializer ?? new Orthogonal();
         BiasInitializer = biasInitializer ?? new Zeros();
         UnitForgetBias = unitForgetBias;
+        KernelRegularizer = kernelRegularizer;
+        RecurrentRegularizer = recurrentRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        KernelConstraint = kernelConstraint;
+        RecurrentConstraint = recurrentConstraint;
+        BiasConstraint = biasConstraint;
         Dropout = Math.Min(1.0, Math.Max(0.0, dropout));
         RecurrentDropout = Math.Min(1.0, Math.Max(0.0, recurrentDropout));
         Seed = seed;
@@ -94,6 +105,18 @@ public abstract class BaseConvLSTM : Layer
     public Initializer BiasInitializer { get; }
     /// <summary>Whether the forget-gate part of the bias starts at one.</summary>
     public bool UnitForgetBias { get; }
+    /// <summary>Penalty on <c>kernel</c> added to the loss.</summary>
+    public Regularizer? KernelRegularizer { get; }
+    /// <summary>Penalty on <c>recurrent_kernel</c> added to the loss.</summary>
+    public Regularizer? RecurrentRegularizer { get; }
+    /// <summary>Penalty on <c>bias</c> added to the loss.</summary>
+    public Regularizer? BiasRegularizer { get; }
+    /// <summary>Projection of <c>kernel</c> after each optimizer update.</summary>
+    public Constraint? KernelConstraint { get; }
+    /// <summary>Projection of <c>recurrent_kernel</c> after each optimizer update.</summary>
+    public Constraint? RecurrentConstraint { get; }
+    /// <summary>Projection of <c>bias</c> after each optimizer update.</summary>
+    public Constraint? BiasConstraint { get; }
     public double Dropout { get; }
     public double RecurrentDropout { get; }
     public int? Seed { get; }
@@ -330,13 +353,13 @@ public abstract class BaseConvLSTM : Layer
         c["recurrent_initializer"] = Serialization.Initializer(RecurrentInitializer);
         c["bias_initializer"] = Serialization.Initializer(BiasInitializer);
         c["unit_forget_bias"] = UnitForgetBias;
-        c["kernel_regularizer"] = null;
-        c["recurrent_regularizer"] = null;
-        c["bias_regularizer"] = null;
-        c["activity_regularizer"] = null;
-        c["kernel_constraint"] = null;
-        c["recurrent_constraint"] = null;
-        c["bias_constraint"] = null;
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["recurrent_regularizer"] = RegularizationConfig.Serialize(RecurrentRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["recurrent_constraint"] = RegularizationConfig.Serialize(RecurrentConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         c["dropout"] = Dropout;
         c["recurrent_dropout"] = RecurrentDropout;
         c["seed"] = Seed;
@@ -346,6 +369,8 @@ public abstract class BaseConvLSTM : Layer
     private protected sealed record ConvLSTMConfigArgs(string? Name, bool Trainable, DType DType, int Filters, Shape KernelSize, Shape? Strides,
         string Padding, string? DataFormat, Shape? DilationRate, ActivationFunction Activation, ActivationFunction RecurrentActivation,
         bool UseBias, Initializer KernelInitializer, Initializer RecurrentInitializer, Initializer BiasInitializer, bool UnitForgetBias,
+        Regularizer? KernelRegularizer, Regularizer? RecurrentRegularizer, Regularizer? BiasRegularizer, Regularizer? ActivityRegularizer,
+        Constraint? KernelConstraint, Constraint? RecurrentConstraint, Constraint? BiasConstraint,
         double Dropout, double RecurrentDropout, int? Seed, bool ReturnSequences, bool ReturnState, bool GoBackwards, bool Stateful,
         bool Unroll, bool ZeroOutputForMask, Shape? InputShape);
 
@@ -362,7 +387,11 @@ public abstract class BaseConvLSTM : Layer
             c.Has("recurrent_activation") ? c.Activation("recurrent_activation") : Activations.Get("sigmoid"),
             c.Bool("use_bias", true), c.Initializer("kernel_initializer", new GlorotUniform()),
             c.Initializer("recurrent_initializer", new Orthogonal()), c.Initializer("bias_initializer", new Zeros()),
-            c.Bool("unit_forget_bias", true), c.Double("dropout", 0), c.Double("recurrent_dropout", 0), c.IntOrNull("seed"),
+            c.Bool("unit_forget_bias", true),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("recurrent_regularizer"), c.Regularizer("bias_regularizer"),
+            c.Regularizer("activity_regularizer"), c.Constraint("kernel_constraint"), c.Constraint("recurrent_constraint"),
+            c.Constraint("bias_constraint"),
+            c.Double("dropout", 0), c.Double("recurrent_dropout", 0), c.IntOrNull("seed"),
             c.Bool("return_sequences", false), c.Bool("return_state", false), c.Bool("go_backwards", false), c.Bool("stateful", false),
             c.Bool("unroll", false), c.Bool("zero_output_for_mask", false), c.InputShape());
     }
@@ -416,16 +445,18 @@ public sealed class ConvLSTMCell : Layer
         var o = _owner;
         int inputChannel = stepShape[o.ChannelAxisOfStep];
         int f = o.Filters;
-        Kernel = AddCellWeight("kernel", new Shape([.. o.KernelSize, inputChannel, 4 * f]), o.KernelInitializer);
-        RecurrentKernel = AddCellWeight("recurrent_kernel", new Shape([.. o.KernelSize, f, 4 * f]), o.RecurrentInitializer);
+        Kernel = AddCellWeight("kernel", new Shape([.. o.KernelSize, inputChannel, 4 * f]), o.KernelInitializer, o.KernelRegularizer, o.KernelConstraint);
+        RecurrentKernel = AddCellWeight("recurrent_kernel", new Shape([.. o.KernelSize, f, 4 * f]), o.RecurrentInitializer,
+            o.RecurrentRegularizer, o.RecurrentConstraint);
         if (o.UseBias)
-            Bias = AddCellWeight("bias", new Shape(4 * f), o.UnitForgetBias ? new BaseConvLSTM.UnitForgetBiasInitializer(o.BiasInitializer, f) : o.BiasInitializer);
+            Bias = AddCellWeight("bias", new Shape(4 * f), o.UnitForgetBias ? new BaseConvLSTM.UnitForgetBiasInitializer(o.BiasInitializer, f) : o.BiasInitializer,
+                o.BiasRegularizer, o.BiasConstraint);
     }
 
     // Keras's variable paths: "<layer>/conv_lstm_cell/<weight>".
-    private Variable AddCellWeight(string name, Shape shape, Initializer initializer)
+    private Variable AddCellWeight(string name, Shape shape, Initializer initializer, Regularizer? regularizer, Constraint? constraint)
     {
-        var v = AddWeight(name, shape, initializer);
+        var v = AddWeight(name, shape, initializer, regularizer: regularizer, constraint: constraint);
         v.Path = $"{_owner.Name}/{Name}/{name}";
         return v;
     }

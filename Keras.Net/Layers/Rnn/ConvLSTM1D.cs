@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 
 namespace Keras.Layers;
 
@@ -24,6 +26,13 @@ public sealed class ConvLSTM1D : BaseConvLSTM
     /// <param name="recurrentInitializer">Initializer of <c>recurrent_kernel</c> (default <c>orthogonal</c>).</param>
     /// <param name="biasInitializer">Initializer of <c>bias</c> (default <c>zeros</c>).</param>
     /// <param name="unitForgetBias">Whether the forget-gate bias starts at one.</param>
+    /// <param name="kernelRegularizer">Penalty on <c>kernel</c> added to the loss.</param>
+    /// <param name="recurrentRegularizer">Penalty on <c>recurrent_kernel</c> added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on <c>bias</c> added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the layer's outputs added to the loss.</param>
+    /// <param name="kernelConstraint">Projection of <c>kernel</c> after each optimizer update.</param>
+    /// <param name="recurrentConstraint">Projection of <c>recurrent_kernel</c> after each optimizer update.</param>
+    /// <param name="biasConstraint">Projection of <c>bias</c> after each optimizer update.</param>
     /// <param name="dropout">Fraction of the inputs dropped in training (one mask per gate, fixed over time).</param>
     /// <param name="recurrentDropout">Fraction of the recurrent state dropped in training.</param>
     /// <param name="seed">Seed of the dropout masks.</param>
@@ -51,6 +60,13 @@ public sealed class ConvLSTM1D : BaseConvLSTM
         Initializer? recurrentInitializer = null,
         Initializer? biasInitializer = null,
         bool unitForgetBias = true,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? recurrentRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? recurrentConstraint = null,
+        Constraint? biasConstraint = null,
         double dropout = 0.0,
         double recurrentDropout = 0.0,
         int? seed = null,
@@ -65,7 +81,9 @@ public sealed class ConvLSTM1D : BaseConvLSTM
         bool trainable = true,
         DType dtype = DType.Float32)
         : base(1, filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, recurrentActivation, useBias,
-            kernelInitializer, recurrentInitializer, biasInitializer, unitForgetBias, dropout, recurrentDropout, seed,
+            kernelInitializer, recurrentInitializer, biasInitializer, unitForgetBias,
+            kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer, kernelConstraint, recurrentConstraint, biasConstraint,
+            dropout, recurrentDropout, seed,
             returnSequences, returnState, goBackwards, stateful, unroll, zeroOutputForMask, inputShape, name, trainable, dtype)
     {
     }
@@ -76,7 +94,8 @@ public sealed class ConvLSTM1D : BaseConvLSTM
         var a = ReadConfig(config, nameof(ConvLSTM1D), 1);
         return new ConvLSTM1D(a.Filters, a.KernelSize, a.Strides, a.Padding, a.DataFormat, a.DilationRate, a.Activation,
             a.RecurrentActivation, a.UseBias, a.KernelInitializer, a.RecurrentInitializer, a.BiasInitializer, a.UnitForgetBias,
-            a.Dropout, a.RecurrentDropout, a.Seed, a.ReturnSequences, a.ReturnState, a.GoBackwards, a.Stateful, a.Unroll,
+            a.KernelRegularizer, a.RecurrentRegularizer, a.BiasRegularizer, a.ActivityRegularizer, a.KernelConstraint,
+            a.RecurrentConstraint, a.BiasConstraint, a.Dropout, a.RecurrentDropout, a.Seed, a.ReturnSequences, a.ReturnState, a.GoBackwards, a.Stateful, a.Unroll,
             a.ZeroOutputForMask, a.InputShape, a.Name, a.Trainable, a.DType);
     }
 }

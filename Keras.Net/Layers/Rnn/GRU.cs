@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -21,6 +23,13 @@ public sealed class GRU : RNN
     /// <param name="kernelInitializer">Initializer of the kernel (default <c>glorot_uniform</c>).</param>
     /// <param name="recurrentInitializer">Initializer of the recurrent kernel (default <c>orthogonal</c>).</param>
     /// <param name="biasInitializer">Initializer of the bias (default <c>zeros</c>).</param>
+    /// <param name="kernelRegularizer">Penalty on the cell's kernel added to the loss.</param>
+    /// <param name="recurrentRegularizer">Penalty on the cell's recurrent kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the cell's bias added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the layer's outputs added to the loss.</param>
+    /// <param name="kernelConstraint">Projection of the cell's kernel after each update.</param>
+    /// <param name="recurrentConstraint">Projection of the cell's recurrent kernel after each update.</param>
+    /// <param name="biasConstraint">Projection of the cell's bias after each update.</param>
     /// <param name="dropout">Fraction of the inputs dropped in training, in [0, 1] (one mask for every step).</param>
     /// <param name="recurrentDropout">Fraction of the recurrent state dropped in training, in [0, 1].</param>
     /// <param name="seed">Seed of the dropout masks.</param>
@@ -42,6 +51,13 @@ public sealed class GRU : RNN
         Initializer? kernelInitializer = null,
         Initializer? recurrentInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? recurrentRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? recurrentConstraint = null,
+        Constraint? biasConstraint = null,
         double dropout = 0.0,
         double recurrentDropout = 0.0,
         int? seed = null,
@@ -58,11 +74,13 @@ public sealed class GRU : RNN
         : base(
             new GRUCell(RnnSupport.Units(units, nameof(GRU), name), activation, recurrentActivation, useBias, kernelInitializer,
                 recurrentInitializer, biasInitializer,
+                kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint,
                 RnnSupport.Rate(dropout, nameof(GRU), name ?? "gru", nameof(dropout)),
                 RnnSupport.Rate(recurrentDropout, nameof(GRU), name ?? "gru", nameof(recurrentDropout)),
                 resetAfter, seed, name: "gru_cell", trainable: trainable, dtype: dtype),
             returnSequences, returnState, goBackwards, stateful, unroll, zeroOutputForMask: false, name, trainable, dtype, inputShape)
     {
+        ActivityRegularizer = activityRegularizer;
     }
 
     /// <summary>The cell (<c>gru_cell</c>), which holds the weights.</summary>
@@ -75,6 +93,12 @@ public sealed class GRU : RNN
     public Initializer KernelInitializer => Cell.KernelInitializer;
     public Initializer RecurrentInitializer => Cell.RecurrentInitializer;
     public Initializer BiasInitializer => Cell.BiasInitializer;
+    public Regularizer? KernelRegularizer => Cell.KernelRegularizer;
+    public Regularizer? RecurrentRegularizer => Cell.RecurrentRegularizer;
+    public Regularizer? BiasRegularizer => Cell.BiasRegularizer;
+    public Constraint? KernelConstraint => Cell.KernelConstraint;
+    public Constraint? RecurrentConstraint => Cell.RecurrentConstraint;
+    public Constraint? BiasConstraint => Cell.BiasConstraint;
     public double Dropout => Cell.Dropout;
     public double RecurrentDropout => Cell.RecurrentDropout;
     public bool ResetAfter => Cell.ResetAfter;
@@ -87,7 +111,6 @@ public sealed class GRU : RNN
     public static new GRU FromConfig(JsonObject config)
     {
         var c = new ConfigReader(config, nameof(GRU));
-        RnnSupport.RejectUnsupported(c, nameof(GRU), RnnSupport.LayerExtras);
         var (name, trainable, dtype) = c.LayerArgs();
         var f = RnnSupport.Flags(c, nameof(GRU));
         var layer = new GRU(c.RequiredInt("units"),
@@ -97,6 +120,9 @@ public sealed class GRU : RNN
             c.Initializer("kernel_initializer", new GlorotUniform()),
             c.Initializer("recurrent_initializer", new Orthogonal()),
             c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("recurrent_regularizer"), c.Regularizer("bias_regularizer"),
+            c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("recurrent_constraint"), c.Constraint("bias_constraint"),
             c.Double("dropout", 0), c.Double("recurrent_dropout", 0), c.IntOrNull("seed"),
             f.ReturnSequences, f.ReturnState, f.GoBackwards, f.Stateful, f.Unroll,
             // Keras 2 configs without the key predate reset_after=True as the default.
@@ -111,6 +137,7 @@ public sealed class GRU : RNN
     {
         var c = base.GetConfig();
         c.Remove("cell");
+        c.Remove("activity_regularizer");
         c["units"] = Units;
         c["activation"] = Activation.Name;
         c["recurrent_activation"] = RecurrentActivation.Name;
@@ -118,7 +145,13 @@ public sealed class GRU : RNN
         c["kernel_initializer"] = RnnSupport.Init(KernelInitializer);
         c["recurrent_initializer"] = RnnSupport.Init(RecurrentInitializer);
         c["bias_initializer"] = RnnSupport.Init(BiasInitializer);
-        RnnSupport.NullKeys(c, RnnSupport.LayerExtras);
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["recurrent_regularizer"] = RegularizationConfig.Serialize(RecurrentRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["recurrent_constraint"] = RegularizationConfig.Serialize(RecurrentConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         c["dropout"] = Dropout;
         c["recurrent_dropout"] = RecurrentDropout;
         c["reset_after"] = ResetAfter;

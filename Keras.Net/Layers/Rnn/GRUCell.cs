@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -27,6 +29,12 @@ public sealed class GRUCell : Layer, IRnnCell, IRnnCellKernel
     /// <param name="kernelInitializer">Initializer of the kernel (default <c>glorot_uniform</c>).</param>
     /// <param name="recurrentInitializer">Initializer of the recurrent kernel (default <c>orthogonal</c>).</param>
     /// <param name="biasInitializer">Initializer of the bias (default <c>zeros</c>).</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel added to the loss.</param>
+    /// <param name="recurrentRegularizer">Penalty on the recurrent kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias added to the loss.</param>
+    /// <param name="kernelConstraint">Projection of the kernel after each update.</param>
+    /// <param name="recurrentConstraint">Projection of the recurrent kernel after each update.</param>
+    /// <param name="biasConstraint">Projection of the bias after each update.</param>
     /// <param name="dropout">Fraction of the inputs dropped in training, in [0, 1].</param>
     /// <param name="recurrentDropout">Fraction of the recurrent state dropped in training, in [0, 1].</param>
     /// <param name="resetAfter">Apply the reset gate after the recurrent matrix product (true, Keras 3 and cuDNN) or before.</param>
@@ -42,6 +50,12 @@ public sealed class GRUCell : Layer, IRnnCell, IRnnCellKernel
         Initializer? kernelInitializer = null,
         Initializer? recurrentInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? recurrentRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? recurrentConstraint = null,
+        Constraint? biasConstraint = null,
         double dropout = 0.0,
         double recurrentDropout = 0.0,
         bool resetAfter = true,
@@ -58,6 +72,12 @@ public sealed class GRUCell : Layer, IRnnCell, IRnnCellKernel
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         RecurrentInitializer = recurrentInitializer ?? new Orthogonal();
         BiasInitializer = biasInitializer ?? new Zeros();
+        KernelRegularizer = kernelRegularizer;
+        RecurrentRegularizer = recurrentRegularizer;
+        BiasRegularizer = biasRegularizer;
+        KernelConstraint = kernelConstraint;
+        RecurrentConstraint = recurrentConstraint;
+        BiasConstraint = biasConstraint;
         Dropout = RnnSupport.Rate(dropout, nameof(GRUCell), Name, nameof(dropout));
         RecurrentDropout = RnnSupport.Rate(recurrentDropout, nameof(GRUCell), Name, nameof(recurrentDropout));
         ResetAfter = resetAfter;
@@ -72,6 +92,12 @@ public sealed class GRUCell : Layer, IRnnCell, IRnnCellKernel
     public Initializer KernelInitializer { get; }
     public Initializer RecurrentInitializer { get; }
     public Initializer BiasInitializer { get; }
+    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? RecurrentRegularizer { get; }
+    public Regularizer? BiasRegularizer { get; }
+    public Constraint? KernelConstraint { get; }
+    public Constraint? RecurrentConstraint { get; }
+    public Constraint? BiasConstraint { get; }
     public double Dropout { get; }
     public double RecurrentDropout { get; }
     public bool ResetAfter { get; }
@@ -100,10 +126,11 @@ public sealed class GRUCell : Layer, IRnnCell, IRnnCellKernel
         int inputDim = inputShape[-1];
         if (inputDim == Shape.Unknown)
             throw new ArgumentException($"GRUCell \"{Name}\": the last dimension of the input must be known; got {inputShape}.");
-        _kernel = AddWeight("kernel", new Shape(inputDim, 3 * Units), KernelInitializer);
-        _recurrentKernel = AddWeight("recurrent_kernel", new Shape(Units, 3 * Units), RecurrentInitializer);
+        _kernel = AddWeight("kernel", new Shape(inputDim, 3 * Units), KernelInitializer, regularizer: KernelRegularizer, constraint: KernelConstraint);
+        _recurrentKernel = AddWeight("recurrent_kernel", new Shape(Units, 3 * Units), RecurrentInitializer, regularizer: RecurrentRegularizer, constraint: RecurrentConstraint);
         if (UseBias)
-            _bias = AddWeight("bias", ResetAfter ? new Shape(2, 3 * Units) : new Shape(3 * Units), BiasInitializer);
+            _bias = AddWeight("bias", ResetAfter ? new Shape(2, 3 * Units) : new Shape(3 * Units), BiasInitializer,
+                regularizer: BiasRegularizer, constraint: BiasConstraint);
     }
 
     /// <inheritdoc />
@@ -222,7 +249,6 @@ public sealed class GRUCell : Layer, IRnnCell, IRnnCellKernel
     public static GRUCell FromConfig(JsonObject config)
     {
         var c = new ConfigReader(config, nameof(GRUCell));
-        RnnSupport.RejectUnsupported(c, nameof(GRUCell), RnnSupport.CellExtras);
         var (name, trainable, dtype) = c.LayerArgs();
         return new GRUCell(c.RequiredInt("units"),
             c.Has("activation") ? c.Activation() : null,
@@ -231,6 +257,8 @@ public sealed class GRUCell : Layer, IRnnCell, IRnnCellKernel
             c.Initializer("kernel_initializer", new GlorotUniform()),
             c.Initializer("recurrent_initializer", new Orthogonal()),
             c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("recurrent_regularizer"), c.Regularizer("bias_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("recurrent_constraint"), c.Constraint("bias_constraint"),
             c.Double("dropout", 0), c.Double("recurrent_dropout", 0),
             c.Bool("reset_after", true), c.IntOrNull("seed"),
             name, trainable, dtype);
@@ -247,8 +275,12 @@ public sealed class GRUCell : Layer, IRnnCell, IRnnCellKernel
         c["kernel_initializer"] = RnnSupport.Init(KernelInitializer);
         c["recurrent_initializer"] = RnnSupport.Init(RecurrentInitializer);
         c["bias_initializer"] = RnnSupport.Init(BiasInitializer);
-        RnnSupport.NullKeys(c, "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-            "kernel_constraint", "recurrent_constraint", "bias_constraint");
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["recurrent_regularizer"] = RegularizationConfig.Serialize(RecurrentRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["recurrent_constraint"] = RegularizationConfig.Serialize(RecurrentConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         c["dropout"] = Dropout;
         c["recurrent_dropout"] = RecurrentDropout;
         c["reset_after"] = ResetAfter;

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -21,6 +23,13 @@ public sealed class LSTM : RNN
     /// <param name="recurrentInitializer">Initializer of the recurrent kernel (default <c>orthogonal</c>).</param>
     /// <param name="biasInitializer">Initializer of the bias (default <c>zeros</c>).</param>
     /// <param name="unitForgetBias">Adds 1 to the forget gate's bias at initialization.</param>
+    /// <param name="kernelRegularizer">Penalty on the cell's kernel added to the loss.</param>
+    /// <param name="recurrentRegularizer">Penalty on the cell's recurrent kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the cell's bias added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the layer's outputs added to the loss.</param>
+    /// <param name="kernelConstraint">Projection of the cell's kernel after each update.</param>
+    /// <param name="recurrentConstraint">Projection of the cell's recurrent kernel after each update.</param>
+    /// <param name="biasConstraint">Projection of the cell's bias after each update.</param>
     /// <param name="dropout">Fraction of the inputs dropped in training, in [0, 1] (one mask for every step).</param>
     /// <param name="recurrentDropout">Fraction of the recurrent state dropped in training, in [0, 1].</param>
     /// <param name="seed">Seed of the dropout masks.</param>
@@ -42,6 +51,13 @@ public sealed class LSTM : RNN
         Initializer? recurrentInitializer = null,
         Initializer? biasInitializer = null,
         bool unitForgetBias = true,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? recurrentRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? recurrentConstraint = null,
+        Constraint? biasConstraint = null,
         double dropout = 0.0,
         double recurrentDropout = 0.0,
         int? seed = null,
@@ -57,11 +73,13 @@ public sealed class LSTM : RNN
         : base(
             new LSTMCell(RnnSupport.Units(units, nameof(LSTM), name), activation, recurrentActivation, useBias, kernelInitializer,
                 recurrentInitializer, biasInitializer, unitForgetBias,
+                kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint,
                 RnnSupport.Rate(dropout, nameof(LSTM), name ?? "lstm", nameof(dropout)),
                 RnnSupport.Rate(recurrentDropout, nameof(LSTM), name ?? "lstm", nameof(recurrentDropout)),
                 seed, name: "lstm_cell", trainable: trainable, dtype: dtype),
             returnSequences, returnState, goBackwards, stateful, unroll, zeroOutputForMask: false, name, trainable, dtype, inputShape)
     {
+        ActivityRegularizer = activityRegularizer;
     }
 
     /// <summary>The cell (<c>lstm_cell</c>), which holds the weights.</summary>
@@ -75,6 +93,12 @@ public sealed class LSTM : RNN
     public Initializer RecurrentInitializer => Cell.RecurrentInitializer;
     public Initializer BiasInitializer => Cell.BiasInitializer;
     public bool UnitForgetBias => Cell.UnitForgetBias;
+    public Regularizer? KernelRegularizer => Cell.KernelRegularizer;
+    public Regularizer? RecurrentRegularizer => Cell.RecurrentRegularizer;
+    public Regularizer? BiasRegularizer => Cell.BiasRegularizer;
+    public Constraint? KernelConstraint => Cell.KernelConstraint;
+    public Constraint? RecurrentConstraint => Cell.RecurrentConstraint;
+    public Constraint? BiasConstraint => Cell.BiasConstraint;
     public double Dropout => Cell.Dropout;
     public double RecurrentDropout => Cell.RecurrentDropout;
     public int? Seed => Cell.Seed;
@@ -86,7 +110,6 @@ public sealed class LSTM : RNN
     public static new LSTM FromConfig(JsonObject config)
     {
         var c = new ConfigReader(config, nameof(LSTM));
-        RnnSupport.RejectUnsupported(c, nameof(LSTM), RnnSupport.LayerExtras);
         var (name, trainable, dtype) = c.LayerArgs();
         var f = RnnSupport.Flags(c, nameof(LSTM));
         var layer = new LSTM(c.RequiredInt("units"),
@@ -97,6 +120,9 @@ public sealed class LSTM : RNN
             c.Initializer("recurrent_initializer", new Orthogonal()),
             c.Initializer("bias_initializer", new Zeros()),
             c.Bool("unit_forget_bias", true),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("recurrent_regularizer"), c.Regularizer("bias_regularizer"),
+            c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("recurrent_constraint"), c.Constraint("bias_constraint"),
             c.Double("dropout", 0), c.Double("recurrent_dropout", 0), c.IntOrNull("seed"),
             f.ReturnSequences, f.ReturnState, f.GoBackwards, f.Stateful, f.Unroll,
             c.InputShape(), name, trainable, dtype);
@@ -109,6 +135,7 @@ public sealed class LSTM : RNN
     {
         var c = base.GetConfig();
         c.Remove("cell");
+        c.Remove("activity_regularizer");
         c["units"] = Units;
         c["activation"] = Activation.Name;
         c["recurrent_activation"] = RecurrentActivation.Name;
@@ -117,7 +144,13 @@ public sealed class LSTM : RNN
         c["recurrent_initializer"] = RnnSupport.Init(RecurrentInitializer);
         c["bias_initializer"] = RnnSupport.Init(BiasInitializer);
         c["unit_forget_bias"] = UnitForgetBias;
-        RnnSupport.NullKeys(c, RnnSupport.LayerExtras);
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["recurrent_regularizer"] = RegularizationConfig.Serialize(RecurrentRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["recurrent_constraint"] = RegularizationConfig.Serialize(RecurrentConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         c["dropout"] = Dropout;
         c["recurrent_dropout"] = RecurrentDropout;
         c["seed"] = Seed;

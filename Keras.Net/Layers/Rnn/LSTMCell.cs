@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -26,6 +28,12 @@ public sealed class LSTMCell : Layer, IRnnCell, IRnnCellKernel
     /// <param name="recurrentInitializer">Initializer of the recurrent kernel (default <c>orthogonal</c>).</param>
     /// <param name="biasInitializer">Initializer of the bias (default <c>zeros</c>).</param>
     /// <param name="unitForgetBias">Adds 1 to the forget gate's bias at initialization.</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel added to the loss.</param>
+    /// <param name="recurrentRegularizer">Penalty on the recurrent kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias added to the loss.</param>
+    /// <param name="kernelConstraint">Projection of the kernel after each update.</param>
+    /// <param name="recurrentConstraint">Projection of the recurrent kernel after each update.</param>
+    /// <param name="biasConstraint">Projection of the bias after each update.</param>
     /// <param name="dropout">Fraction of the inputs dropped in training, in [0, 1].</param>
     /// <param name="recurrentDropout">Fraction of the recurrent state dropped in training, in [0, 1].</param>
     /// <param name="seed">Seed of the dropout masks.</param>
@@ -41,6 +49,12 @@ public sealed class LSTMCell : Layer, IRnnCell, IRnnCellKernel
         Initializer? recurrentInitializer = null,
         Initializer? biasInitializer = null,
         bool unitForgetBias = true,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? recurrentRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? recurrentConstraint = null,
+        Constraint? biasConstraint = null,
         double dropout = 0.0,
         double recurrentDropout = 0.0,
         int? seed = null,
@@ -57,6 +71,12 @@ public sealed class LSTMCell : Layer, IRnnCell, IRnnCellKernel
         RecurrentInitializer = recurrentInitializer ?? new Orthogonal();
         BiasInitializer = biasInitializer ?? new Zeros();
         UnitForgetBias = unitForgetBias;
+        KernelRegularizer = kernelRegularizer;
+        RecurrentRegularizer = recurrentRegularizer;
+        BiasRegularizer = biasRegularizer;
+        KernelConstraint = kernelConstraint;
+        RecurrentConstraint = recurrentConstraint;
+        BiasConstraint = biasConstraint;
         Dropout = RnnSupport.Rate(dropout, nameof(LSTMCell), Name, nameof(dropout));
         RecurrentDropout = RnnSupport.Rate(recurrentDropout, nameof(LSTMCell), Name, nameof(recurrentDropout));
         Seed = seed;
@@ -71,6 +91,12 @@ public sealed class LSTMCell : Layer, IRnnCell, IRnnCellKernel
     public Initializer RecurrentInitializer { get; }
     public Initializer BiasInitializer { get; }
     public bool UnitForgetBias { get; }
+    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? RecurrentRegularizer { get; }
+    public Regularizer? BiasRegularizer { get; }
+    public Constraint? KernelConstraint { get; }
+    public Constraint? RecurrentConstraint { get; }
+    public Constraint? BiasConstraint { get; }
     public double Dropout { get; }
     public double RecurrentDropout { get; }
     public int? Seed { get; }
@@ -99,10 +125,11 @@ public sealed class LSTMCell : Layer, IRnnCell, IRnnCellKernel
         int inputDim = inputShape[-1];
         if (inputDim == Shape.Unknown)
             throw new ArgumentException($"LSTMCell \"{Name}\": the last dimension of the input must be known; got {inputShape}.");
-        _kernel = AddWeight("kernel", new Shape(inputDim, 4 * Units), KernelInitializer);
-        _recurrentKernel = AddWeight("recurrent_kernel", new Shape(Units, 4 * Units), RecurrentInitializer);
+        _kernel = AddWeight("kernel", new Shape(inputDim, 4 * Units), KernelInitializer, regularizer: KernelRegularizer, constraint: KernelConstraint);
+        _recurrentKernel = AddWeight("recurrent_kernel", new Shape(Units, 4 * Units), RecurrentInitializer, regularizer: RecurrentRegularizer, constraint: RecurrentConstraint);
         if (UseBias)
-            _bias = AddWeight("bias", new Shape(4 * Units), UnitForgetBias ? new ForgetBias(BiasInitializer, Units) : BiasInitializer);
+            _bias = AddWeight("bias", new Shape(4 * Units), UnitForgetBias ? new ForgetBias(BiasInitializer, Units) : BiasInitializer,
+                regularizer: BiasRegularizer, constraint: BiasConstraint);
     }
 
     /// <inheritdoc />
@@ -186,7 +213,6 @@ public sealed class LSTMCell : Layer, IRnnCell, IRnnCellKernel
     public static LSTMCell FromConfig(JsonObject config)
     {
         var c = new ConfigReader(config, nameof(LSTMCell));
-        RnnSupport.RejectUnsupported(c, nameof(LSTMCell), RnnSupport.CellExtras);
         var (name, trainable, dtype) = c.LayerArgs();
         return new LSTMCell(c.RequiredInt("units"),
             c.Has("activation") ? c.Activation() : null,
@@ -196,6 +222,8 @@ public sealed class LSTMCell : Layer, IRnnCell, IRnnCellKernel
             c.Initializer("recurrent_initializer", new Orthogonal()),
             c.Initializer("bias_initializer", new Zeros()),
             c.Bool("unit_forget_bias", true),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("recurrent_regularizer"), c.Regularizer("bias_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("recurrent_constraint"), c.Constraint("bias_constraint"),
             c.Double("dropout", 0), c.Double("recurrent_dropout", 0), c.IntOrNull("seed"),
             name, trainable, dtype);
     }
@@ -212,8 +240,12 @@ public sealed class LSTMCell : Layer, IRnnCell, IRnnCellKernel
         c["kernel_initializer"] = RnnSupport.Init(KernelInitializer);
         c["recurrent_initializer"] = RnnSupport.Init(RecurrentInitializer);
         c["bias_initializer"] = RnnSupport.Init(BiasInitializer);
-        RnnSupport.NullKeys(c, "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-            "kernel_constraint", "recurrent_constraint", "bias_constraint");
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["recurrent_regularizer"] = RegularizationConfig.Serialize(RecurrentRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["recurrent_constraint"] = RegularizationConfig.Serialize(RecurrentConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         c["dropout"] = Dropout;
         c["recurrent_dropout"] = RecurrentDropout;
         c["seed"] = Seed;

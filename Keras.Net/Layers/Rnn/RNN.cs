@@ -324,8 +324,9 @@ public class RNN : Layer
         Layer cell = ConfigReader.Items(cellNode) is { } list
             ? new StackedRNNCells(list.Select(n => KerasObjects.Layer((JsonObject)n!)), trainable: trainable, dtype: dtype)
             : KerasObjects.Layer(cellNode as JsonObject ?? throw new FormatException("RNN config: 'cell' must be a serialized layer."));
+        // Keras's generic RNN takes activity_regularizer through its base Layer's keyword arguments.
         return new RNN(cell, f.ReturnSequences, f.ReturnState, f.GoBackwards, f.Stateful, f.Unroll, f.ZeroOutputForMask,
-            name, trainable, dtype, c.InputShape());
+            name, trainable, dtype, c.InputShape()) { ActivityRegularizer = c.Regularizer("activity_regularizer") };
     }
 
     /// <inheritdoc />
@@ -339,6 +340,7 @@ public class RNN : Layer
         c["unroll"] = Unroll;
         c["zero_output_for_mask"] = ZeroOutputForMask;
         c["cell"] = Serialization.Layer(_cell);
+        if (ActivityRegularizer is not null) c["activity_regularizer"] = RegularizationConfig.Serialize(ActivityRegularizer);
         return c;
     }
 

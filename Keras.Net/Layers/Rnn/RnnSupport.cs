@@ -114,37 +114,6 @@ internal static class RnnSupport
     /// <summary>The activation's Keras name for configs.</summary>
     public static JsonNode Activation(ActivationFunction f) => f.Name;
 
-    /// <summary>Adds the regularizer and constraint keys (not supported: always null).</summary>
-    public static void NullKeys(JsonObject c, params string[] keys)
-    {
-        foreach (var k in keys) c[k] = null;
-    }
-
-    /// <summary>
-    /// Rejects regularizers and constraints in a config: Keras.Net has none yet, and ignoring one would
-    /// train a different model than Keras.
-    /// </summary>
-    public static void RejectUnsupported(ConfigReader c, string owner, params string[] keys)
-    {
-        foreach (var k in keys)
-        {
-            if (c.Has(k))
-                throw new NotSupportedException($"{owner} config: '{k}' = {c.Node(k)!.ToJsonString()} is not supported by Keras.Net (no regularizers or constraints yet).");
-        }
-    }
-
-    public static readonly string[] CellExtras =
-    [
-        "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-        "kernel_constraint", "recurrent_constraint", "bias_constraint",
-    ];
-
-    public static readonly string[] LayerExtras =
-    [
-        "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer",
-        "kernel_constraint", "recurrent_constraint", "bias_constraint",
-    ];
-
     /// <summary>The Keras config of an initializer.</summary>
     public static JsonObject Init(Initializer i) => Serialization.Initializer(i);
 

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Keras.Constraints;
 using Keras.Initializers;
+using Keras.Regularizers;
 using Keras.Saving;
 
 namespace Keras.Layers;
@@ -23,6 +25,12 @@ public sealed class SimpleRNNCell : Layer, IRnnCell, IRnnCellKernel
     /// <param name="kernelInitializer">Initializer of the kernel (default <c>glorot_uniform</c>).</param>
     /// <param name="recurrentInitializer">Initializer of the recurrent kernel (default <c>orthogonal</c>).</param>
     /// <param name="biasInitializer">Initializer of the bias (default <c>zeros</c>).</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel added to the loss.</param>
+    /// <param name="recurrentRegularizer">Penalty on the recurrent kernel added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias added to the loss.</param>
+    /// <param name="kernelConstraint">Projection of the kernel after each update.</param>
+    /// <param name="recurrentConstraint">Projection of the recurrent kernel after each update.</param>
+    /// <param name="biasConstraint">Projection of the bias after each update.</param>
     /// <param name="dropout">Fraction of the inputs dropped in training, in [0, 1].</param>
     /// <param name="recurrentDropout">Fraction of the recurrent state dropped in training, in [0, 1].</param>
     /// <param name="seed">Seed of the dropout masks.</param>
@@ -36,6 +44,12 @@ public sealed class SimpleRNNCell : Layer, IRnnCell, IRnnCellKernel
         Initializer? kernelInitializer = null,
         Initializer? recurrentInitializer = null,
         Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? recurrentRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        Constraint? kernelConstraint = null,
+        Constraint? recurrentConstraint = null,
+        Constraint? biasConstraint = null,
         double dropout = 0.0,
         double recurrentDropout = 0.0,
         int? seed = null,
@@ -50,6 +64,12 @@ public sealed class SimpleRNNCell : Layer, IRnnCell, IRnnCellKernel
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         RecurrentInitializer = recurrentInitializer ?? new Orthogonal();
         BiasInitializer = biasInitializer ?? new Zeros();
+        KernelRegularizer = kernelRegularizer;
+        RecurrentRegularizer = recurrentRegularizer;
+        BiasRegularizer = biasRegularizer;
+        KernelConstraint = kernelConstraint;
+        RecurrentConstraint = recurrentConstraint;
+        BiasConstraint = biasConstraint;
         Dropout = RnnSupport.Rate(dropout, nameof(SimpleRNNCell), Name, nameof(dropout));
         RecurrentDropout = RnnSupport.Rate(recurrentDropout, nameof(SimpleRNNCell), Name, nameof(recurrentDropout));
         Seed = seed;
@@ -62,6 +82,12 @@ public sealed class SimpleRNNCell : Layer, IRnnCell, IRnnCellKernel
     public Initializer KernelInitializer { get; }
     public Initializer RecurrentInitializer { get; }
     public Initializer BiasInitializer { get; }
+    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? RecurrentRegularizer { get; }
+    public Regularizer? BiasRegularizer { get; }
+    public Constraint? KernelConstraint { get; }
+    public Constraint? RecurrentConstraint { get; }
+    public Constraint? BiasConstraint { get; }
     public double Dropout { get; }
     public double RecurrentDropout { get; }
     public int? Seed { get; }
@@ -87,9 +113,9 @@ public sealed class SimpleRNNCell : Layer, IRnnCell, IRnnCellKernel
         int inputDim = inputShape[-1];
         if (inputDim == Shape.Unknown)
             throw new ArgumentException($"SimpleRNNCell \"{Name}\": the last dimension of the input must be known; got {inputShape}.");
-        _kernel = AddWeight("kernel", new Shape(inputDim, Units), KernelInitializer);
-        _recurrentKernel = AddWeight("recurrent_kernel", new Shape(Units, Units), RecurrentInitializer);
-        if (UseBias) _bias = AddWeight("bias", new Shape(Units), BiasInitializer);
+        _kernel = AddWeight("kernel", new Shape(inputDim, Units), KernelInitializer, regularizer: KernelRegularizer, constraint: KernelConstraint);
+        _recurrentKernel = AddWeight("recurrent_kernel", new Shape(Units, Units), RecurrentInitializer, regularizer: RecurrentRegularizer, constraint: RecurrentConstraint);
+        if (UseBias) _bias = AddWeight("bias", new Shape(Units), BiasInitializer, regularizer: BiasRegularizer, constraint: BiasConstraint);
     }
 
     /// <inheritdoc />
@@ -138,7 +164,6 @@ public sealed class SimpleRNNCell : Layer, IRnnCell, IRnnCellKernel
     public static SimpleRNNCell FromConfig(JsonObject config)
     {
         var c = new ConfigReader(config, nameof(SimpleRNNCell));
-        RnnSupport.RejectUnsupported(c, nameof(SimpleRNNCell), RnnSupport.CellExtras);
         var (name, trainable, dtype) = c.LayerArgs();
         return new SimpleRNNCell(c.RequiredInt("units"),
             c.Has("activation") ? c.Activation() : null,
@@ -146,6 +171,8 @@ public sealed class SimpleRNNCell : Layer, IRnnCell, IRnnCellKernel
             c.Initializer("kernel_initializer", new GlorotUniform()),
             c.Initializer("recurrent_initializer", new Orthogonal()),
             c.Initializer("bias_initializer", new Zeros()),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("recurrent_regularizer"), c.Regularizer("bias_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("recurrent_constraint"), c.Constraint("bias_constraint"),
             c.Double("dropout", 0), c.Double("recurrent_dropout", 0), c.IntOrNull("seed"),
             name, trainable, dtype);
     }
@@ -160,8 +187,12 @@ public sealed class SimpleRNNCell : Layer, IRnnCell, IRnnCellKernel
         c["kernel_initializer"] = RnnSupport.Init(KernelInitializer);
         c["recurrent_initializer"] = RnnSupport.Init(RecurrentInitializer);
         c["bias_initializer"] = RnnSupport.Init(BiasInitializer);
-        RnnSupport.NullKeys(c, "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-            "kernel_constraint", "recurrent_constraint", "bias_constraint");
+        c["kernel_regularizer"] = RegularizationConfig.Serialize(KernelRegularizer);
+        c["recurrent_regularizer"] = RegularizationConfig.Serialize(RecurrentRegularizer);
+        c["bias_regularizer"] = RegularizationConfig.Serialize(BiasRegularizer);
+        c["kernel_constraint"] = RegularizationConfig.Serialize(KernelConstraint);
+        c["recurrent_constraint"] = RegularizationConfig.Serialize(RecurrentConstraint);
+        c["bias_constraint"] = RegularizationConfig.Serialize(BiasConstraint);
         c["dropout"] = Dropout;
         c["recurrent_dropout"] = RecurrentDropout;
         c["seed"] = Seed;
