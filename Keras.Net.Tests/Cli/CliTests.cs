@@ -169,7 +169,7 @@ public class CliTests
         var truncated = Path.Combine(_folder, "truncated.h5");
         File.WriteAllBytes(truncated, File.ReadAllBytes(SavingFiles.Keras3("mlp/model.h5"))[..1000]);
         AssertOneLineError(Cli("summary", truncated), 1, truncated);
-        AssertOneLineError(Cli("summary", SavingFiles.Tf("sm_serving_half_plus_two_tf2_14/saved_model")), 1, "not supported yet");
+        AssertOneLineError(Cli("summary", SavingFiles.Tf("sm_serving_half_plus_two_tf2_14/saved_model")), 1, "without Keras metadata");
         var badInput = Path.Combine(_folder, "bad.npy");
         File.WriteAllText(badInput, "nope");
         AssertOneLineError(Cli("predict", SavingFiles.Keras3("mlp/model.keras"), "--input", badInput, "--output", Path.Combine(_folder, "y.npy")), 1, badInput);

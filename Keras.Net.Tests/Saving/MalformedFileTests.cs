@@ -184,13 +184,13 @@ public class MalformedFileTests
     }
 
     [TestMethod]
-    public void SavedModelFoldersGiveAClearNotSupportedError()
+    public void SavedModelFoldersWithoutKerasMetadataGiveAClearError()
     {
         var folder = Path.Combine(_folder, "saved_model");
         Directory.CreateDirectory(folder);
         File.WriteAllBytes(Path.Combine(folder, "saved_model.pb"), [8, 1, 18, 0]);
         var e = Fails(folder, () => Model.Load(folder));
-        StringAssert.Contains(e.Problem, "not supported yet");
+        StringAssert.Contains(e.Problem, "without Keras metadata");
     }
 
     [TestMethod]

@@ -10,8 +10,9 @@ public partial class Model
     /// Loads a model saved by Keras or Keras.Net (Keras's <c>keras.models.load_model</c>): a Keras 3
     /// <c>.keras</c> archive, or a legacy HDF5 full model (<c>model.save("x.h5")</c> by Keras 1.x–3.x,
     /// TensorFlow or Theano back ends). The format is read from the file's first bytes, not its name.
-    /// A JSON or YAML architecture file gives the model with fresh weights. TensorFlow SavedModel
-    /// folders are not supported yet.
+    /// A JSON or YAML architecture file gives the model with fresh weights. A TensorFlow SavedModel
+    /// folder written by tf.keras (TF 2.3+) is rebuilt from its Keras metadata and its variables; a
+    /// SavedModel without Keras metadata (a raw TF graph) is refused.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="compile">Restore the compiled state (optimizer, loss, metrics and, where Keras 3 saved

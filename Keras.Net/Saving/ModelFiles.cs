@@ -79,7 +79,7 @@ internal static class ModelFiles
     }
 
     private static KerasFileException SavedModelNotSupported(string path) => new(path, "SavedModel",
-        "TensorFlow SavedModel directories are not supported yet; load the model in Keras and save it as .keras or .h5 (model.save(\"model.keras\")).");
+        "loading only the weights of a TensorFlow SavedModel is not supported yet; load the whole model with Model.Load(folder).");
 
     // ------------------------------------------------------------------ loading models
 
@@ -91,7 +91,7 @@ internal static class ModelFiles
             ModelFileKind.KerasArchive => LoadKeras(path, compile, safeMode),
             ModelFileKind.Hdf5 => LoadH5(path, compile, safeMode),
             ModelFileKind.Json or ModelFileKind.Yaml => LoadArchitecture(path, safeMode),
-            ModelFileKind.SavedModel => throw SavedModelNotSupported(path),
+            ModelFileKind.SavedModel => SavedModel.SavedModelLoader.Load(path, compile, safeMode),
             _ => throw new KerasFileException(path, "header", "unknown format."),
         };
     }
