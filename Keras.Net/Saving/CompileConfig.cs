@@ -109,33 +109,39 @@ internal static class CompileConfig
         why = null;
         var className = ClassName(node, out var config);
         var c = new ConfigReader(config, className);
-        if (config["learning_rate"] is JsonObject || config["lr"] is JsonObject)
-        {
-            why = $"the {className} optimizer uses a learning-rate schedule, which is not supported";
-            return null;
-        }
         if (c.Double("decay", 0) != 0)
         {
             why = $"the {className} optimizer uses Keras 2's learning-rate decay ({c.Double("decay", 0)}), which is not supported";
             return null;
         }
-        if (c.Bool("use_ema", false))
-        {
-            why = $"the {className} optimizer uses an exponential moving average of the weights, which is not supported";
-            return null;
-        }
         try
         {
-            double? lr = c.DoubleOrNull("learning_rate") ?? c.DoubleOrNull("lr");
+            // A learning rate is a number or a serialized schedule (Keras 3's learning_rate, Keras 2's lr).
+            var lrNode = config["learning_rate"] ?? config["lr"];
+            LearningRateOrSchedule? lr = lrNode switch
+            {
+                JsonObject schedule => Keras.Optimizers.Schedules.LearningRateSchedule.FromConfig(schedule),
+                null => null,
+                _ => c.DoubleOrNull(config["learning_rate"] is null ? "lr" : "learning_rate"),
+            };
             double? wd = c.DoubleOrNull("weight_decay");
             double? cn = c.DoubleOrNull("clipnorm"), cv = c.DoubleOrNull("clipvalue"), gcn = c.DoubleOrNull("global_clipnorm");
             var name = c.String("name");
+            bool ema = c.Bool("use_ema", false);
+            double emaMomentum = c.Double("ema_momentum", 0.99);
+            int? emaEvery = c.IntOrNull("ema_overwrite_frequency");
             Optimizer? result = className.ToLowerInvariant() switch
             {
-                "adam" => new Adam(lr ?? 0.001, c.Double("beta_1", 0.9), c.Double("beta_2", 0.999), c.Double("epsilon", 1e-7), c.Bool("amsgrad", false), wd, cn, cv, gcn, name),
-                "adamw" => new AdamW(lr ?? 0.001, wd ?? 0.004, c.Double("beta_1", 0.9), c.Double("beta_2", 0.999), c.Double("epsilon", 1e-7), c.Bool("amsgrad", false), cn, cv, gcn, name),
-                "sgd" => new SGD(lr ?? 0.01, c.Double("momentum", 0), c.Bool("nesterov", false), wd, cn, cv, gcn, name),
-                "rmsprop" => new RMSprop(lr ?? 0.001, c.Double("rho", 0.9), c.Double("momentum", 0), c.Double("epsilon", 1e-7), c.Bool("centered", false), wd, cn, cv, gcn, name),
+                "adam" => new Adam(lr ?? 0.001, c.Double("beta_1", 0.9), c.Double("beta_2", 0.999), c.Double("epsilon", 1e-7), c.Bool("amsgrad", false), wd, cn, cv, gcn, name, ema, emaMomentum, emaEvery),
+                "adamw" => new AdamW(lr ?? 0.001, wd ?? 0.004, c.Double("beta_1", 0.9), c.Double("beta_2", 0.999), c.Double("epsilon", 1e-7), c.Bool("amsgrad", false), cn, cv, gcn, name, ema, emaMomentum, emaEvery),
+                "sgd" => new SGD(lr ?? 0.01, c.Double("momentum", 0), c.Bool("nesterov", false), wd, cn, cv, gcn, name, ema, emaMomentum, emaEvery),
+                "rmsprop" => new RMSprop(lr ?? 0.001, c.Double("rho", 0.9), c.Double("momentum", 0), c.Double("epsilon", 1e-7), c.Bool("centered", false), wd, cn, cv, gcn, name, ema, emaMomentum, emaEvery),
+                "adamax" => new Adamax(lr ?? 0.001, c.Double("beta_1", 0.9), c.Double("beta_2", 0.999), c.Double("epsilon", 1e-7), wd, cn, cv, gcn, name, ema, emaMomentum, emaEvery),
+                "nadam" => new Nadam(lr ?? 0.001, c.Double("beta_1", 0.9), c.Double("beta_2", 0.999), c.Double("epsilon", 1e-7), wd, cn, cv, gcn, name, ema, emaMomentum, emaEvery),
+                "adagrad" => new Adagrad(lr ?? 0.001, c.Double("initial_accumulator_value", 0.1), c.Double("epsilon", 1e-7), wd, cn, cv, gcn, name, ema, emaMomentum, emaEvery),
+                "adadelta" => new Adadelta(lr ?? 0.001, c.Double("rho", 0.95), c.Double("epsilon", 1e-7), wd, cn, cv, gcn, name, ema, emaMomentum, emaEvery),
+                "lion" => new Lion(lr ?? 0.001, c.Double("beta_1", 0.9), c.Double("beta_2", 0.99), wd, cn, cv, gcn, name, ema, emaMomentum, emaEvery),
+                "lamb" => new Lamb(lr ?? 0.001, c.Double("beta_1", 0.9), c.Double("beta_2", 0.999), c.Double("epsilon", 1e-7), wd, cn, cv, gcn, name, ema, emaMomentum, emaEvery),
                 _ => null,
             };
             if (result is null) why = $"the optimizer '{className}' is not supported";
@@ -157,20 +163,12 @@ internal static class CompileConfig
             return null;
         }
         var className = ClassName(node, out var config);
-        if (config.Count > 0)
-        {
-            var c = new ConfigReader(config, className);
-            if (c.Bool("from_logits", false) || c.Double("label_smoothing", 0) != 0 || (c.String("reduction") is { } r && r != "sum_over_batch_size" && r != "auto"))
-            {
-                why = $"the loss {className} with options {config.ToJsonString()} is not supported";
-                return null;
-            }
-        }
         try
         {
-            return Loss.Get(className);
+            // A serialized loss keeps its options (from_logits, label_smoothing, reduction, …); a name takes Keras's defaults.
+            return config.Count > 0 ? Loss.FromConfig(className, config) : Loss.Get(className);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or FormatException)
         {
             why = e.Message;
             return null;
@@ -237,12 +235,21 @@ internal static class CompileConfig
         ["registered_name"] = null,
     };
 
+    // A loss with its options, as Keras writes loss objects, so from_logits, label smoothing and the like survive a save.
+    private static JsonNode? SerializeLoss(Loss? loss) => loss is null ? null : new JsonObject
+    {
+        ["module"] = "keras.losses",
+        ["class_name"] = loss.GetType().Name,
+        ["config"] = loss.GetConfig(),
+        ["registered_name"] = null,
+    };
+
     /// <summary>Keras 3's <c>compile_config</c> (or, with <paramref name="legacy"/>, the <c>training_config</c> of .h5 files).</summary>
     public static JsonObject Write(Optimizer optimizer, IReadOnlyList<Loss?> losses, IReadOnlyList<Metric> metrics, IReadOnlyList<double>? lossWeights, bool legacy)
     {
         JsonNode? loss = losses.Count == 1 || losses.Distinct().Count() == 1
-            ? losses[0]?.Name
-            : new JsonArray(losses.Select(l => (JsonNode?)l?.Name).ToArray());
+            ? SerializeLoss(losses[0])
+            : new JsonArray(losses.Select(SerializeLoss).ToArray());
         var config = new JsonObject
         {
             ["loss"] = loss,
