@@ -153,6 +153,8 @@ public sealed class SparseCategoricalCrossentropy : Loss
                 "expected labels with the predictions' shape minus the class axis.");
         }
         labels = Ops.Cast(labels, DType.Int64);
+        // The common case takes the fused kernel (labels past the last class raise there too).
+        if (IgnoreClass is null) return Ops.SparseCategoricalCrossentropy(labels, yPred, FromLogits, Epsilon);
         var classes = yPred.Shape[-1];
         Tensor? valid = null;
         if (IgnoreClass is int ignore)
