@@ -43,6 +43,8 @@ public partial interface IBackend
     void SetRequiresGrad(Tensor variable, bool requiresGrad);
     /// <summary>In place: <c>variable = variable * scale + alpha * other</c> (other may be null).</summary>
     void ScaleAdd(Tensor variable, double scale, Tensor? other, double alpha);
+    /// <summary>In place: <c>variable += value</c> (a number; no tensor is allocated).</summary>
+    void AddScalar(Tensor variable, double value);
     /// <summary>In place: <c>variable += value * a * b</c>.</summary>
     void AddProduct(Tensor variable, Tensor a, Tensor b, double value);
     /// <summary>In place: <c>variable += value * a / b</c>.</summary>

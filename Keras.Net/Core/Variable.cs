@@ -68,6 +68,9 @@ public sealed class Variable : IDisposable
     /// <summary>Adds <paramref name="delta"/> to the value in place.</summary>
     public void AssignAdd(Tensor delta) => KerasBackend.Current.AssignAdd(_value, delta);
 
+    /// <summary>Adds a number to the value in place.</summary>
+    public void AssignAdd(double delta) => KerasBackend.Current.AddScalar(_value, delta);
+
     /// <summary>Subtracts <paramref name="delta"/> from the value in place.</summary>
     public void AssignSub(Tensor delta) => KerasBackend.Current.AssignSub(_value, delta);
 

@@ -133,7 +133,7 @@ public class Mean : Metric
         if (sampleWeight is null)
         {
             _total.AssignAdd(Ops.Sum(v));
-            _count.AssignAdd(Ops.Scalar(v.Shape.Size));
+            _count.AssignAdd(v.Shape.Size);
             return;
         }
         // Keras's reduce_to_samplewise_values: align ranks ((batch, 1) weights on (batch,) values and the
@@ -151,18 +151,16 @@ public class Mean : Metric
     /// <summary>Accumulates one value with a weight (e.g. a batch loss weighted by the batch size).</summary>
     public void Update(double value, double weight = 1.0)
     {
-        using var scope = Ops.Scope();
-        _total.AssignAdd(Ops.Scalar(value * weight));
-        _count.AssignAdd(Ops.Scalar(weight));
+        _total.AssignAdd(value * weight);
+        _count.AssignAdd(weight);
     }
 
     /// <summary>Accumulates a scalar tensor with a weight, without reading it back to the host.</summary>
     public void Update(Tensor scalar, double weight)
     {
-        using var scope = Ops.Scope();
-        using var noGrad = Ops.NoGrad();
-        _total.AssignAdd(Ops.Multiply(Ops.Cast(Ops.StopGradient(scalar), DType.Float32), weight));
-        _count.AssignAdd(Ops.Scalar(weight));
+        // One in-place kernel each: total += weight * scalar (no gradient is recorded into a variable update).
+        _total.ScaleAdd(1.0, scalar.DType == DType.Float32 ? scalar : Ops.Cast(scalar, DType.Float32), weight);
+        _count.AssignAdd(weight);
     }
 
     /// <inheritdoc />

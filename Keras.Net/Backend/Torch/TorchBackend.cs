@@ -217,6 +217,12 @@ internal sealed partial class TorchBackend : IBackend
         if (other is not null && alpha != 0.0) v.add_(T(other), alpha);
     }
 
+    public void AddScalar(Tensor variable, double value)
+    {
+        using var _ = torch.no_grad();
+        T(variable).add_(value);
+    }
+
     public void AddProduct(Tensor variable, Tensor a, Tensor b, double value)
     {
         using var _ = torch.no_grad();
