@@ -61,6 +61,18 @@ public class RuntimeTests
     }
 
     [TestMethod]
+    public void DenormalFloatsAreFlushedToZeroAsTensorFlowDoes()
+    {
+        StringAssert.Contains(KerasBackend.Info.LoaderNote, "denormal floats flushed to zero");
+        using var scope = Ops.Scope();
+        var tiny = Ops.Full(new Shape(4), 1e-39, DType.Float32);
+        var product = Ops.Multiply(tiny, 0.5).ToArray<float>();
+        Assert.IsTrue(product.All(v => v == 0f), $"1e-39 * 0.5 is flushed to 0, got {product[0]}");
+        var normal = Ops.Multiply(Ops.Full(new Shape(1), 1e-30, DType.Float32), 0.5).ToArray<float>()[0];
+        Assert.AreEqual(5e-31f, normal, 1e-36f, "normal floats are untouched");
+    }
+
+    [TestMethod]
     public void SetNumThreadsIsApplied()
     {
         var before = KerasBackend.Info.Threads;

@@ -15,6 +15,9 @@ internal sealed partial class TorchBackend : IBackend
     {
         TorchRuntime.EnsureLoaded();
         _device = ResolveDevice(device);
+        // Denormal arithmetic is very slow on CPUs; Keras's reference runtime (TensorFlow) flushes them too.
+        // KERAS_NET_FLUSH_DENORMAL=0 keeps them.
+        FlushesDenormals = Environment.GetEnvironmentVariable("KERAS_NET_FLUSH_DENORMAL") != "0" && TrySetFlushDenormal(true);
     }
 
     public string Name => "torch";
@@ -22,6 +25,9 @@ internal sealed partial class TorchBackend : IBackend
     public string Device => _device.ToString();
 
     internal torch.Device TorchDevice => _device;
+
+    /// <summary>Whether CPU kernels flush denormal floats to zero.</summary>
+    internal bool FlushesDenormals { get; }
 
     public RuntimeInfo GetInfo() => new(
         Name,
@@ -31,7 +37,7 @@ internal sealed partial class TorchBackend : IBackend
         torch.cuda.is_available(),
         torch.get_num_threads(),
         torch.get_num_interop_threads(),
-        TorchRuntime.Info.ToString());
+        TorchRuntime.Info + (FlushesDenormals ? "; denormal floats flushed to zero" : ""));
 
     public void SetNumThreads(int threads) => torch.set_num_threads(threads);
 
