@@ -198,9 +198,11 @@ public abstract class SensitivitySpecificityBase : Metric
 {
     private readonly double[] _thresholds;
     private readonly bool _evenly;
+    private readonly string _valueKey;
 
     private protected SensitivitySpecificityBase(double value, string valueName, int numThresholds, int? classId, string name) : base(name)
     {
+        _valueKey = valueName;
         if (!(value >= 0 && value <= 1))
             throw new ArgumentOutOfRangeException(valueName, value, $"{GetType().Name}: {valueName} must be in the range [0, 1].");
         if (numThresholds <= 0)
@@ -261,6 +263,7 @@ public abstract class SensitivitySpecificityBase : Metric
         var c = base.GetConfig();
         c["class_id"] = ClassId;
         c["num_thresholds"] = NumThresholds;
+        c[_valueKey] = Value; // recall, precision, specificity or sensitivity, under Keras's key
         return c;
     }
 }
@@ -277,14 +280,6 @@ public sealed class PrecisionAtRecall(double recall, int numThresholds = 200, in
 
     /// <inheritdoc />
     public override Metric Clone(string name) => new PrecisionAtRecall(Recall, NumThresholds, ClassId, name);
-
-    /// <inheritdoc />
-    public override JsonObject GetConfig()
-    {
-        var c = base.GetConfig();
-        c["recall"] = Recall;
-        return c;
-    }
 }
 
 /// <summary>
@@ -302,14 +297,6 @@ public sealed class RecallAtPrecision(double precision, int numThresholds = 200,
 
     /// <inheritdoc />
     public override Metric Clone(string name) => new RecallAtPrecision(Precision, NumThresholds, ClassId, name);
-
-    /// <inheritdoc />
-    public override JsonObject GetConfig()
-    {
-        var c = base.GetConfig();
-        c["precision"] = Precision;
-        return c;
-    }
 }
 
 /// <summary>The best sensitivity (recall) among thresholds whose specificity is at least <c>specificity</c> (Keras's <c>SensitivityAtSpecificity</c>).</summary>
@@ -324,14 +311,6 @@ public sealed class SensitivityAtSpecificity(double specificity, int numThreshol
 
     /// <inheritdoc />
     public override Metric Clone(string name) => new SensitivityAtSpecificity(Specificity, NumThresholds, ClassId, name);
-
-    /// <inheritdoc />
-    public override JsonObject GetConfig()
-    {
-        var c = base.GetConfig();
-        c["specificity"] = Specificity;
-        return c;
-    }
 }
 
 /// <summary>The best specificity among thresholds whose sensitivity (recall) is at least <c>sensitivity</c> (Keras's <c>SpecificityAtSensitivity</c>).</summary>
@@ -346,14 +325,6 @@ public sealed class SpecificityAtSensitivity(double sensitivity, int numThreshol
 
     /// <inheritdoc />
     public override Metric Clone(string name) => new SpecificityAtSensitivity(Sensitivity, NumThresholds, ClassId, name);
-
-    /// <inheritdoc />
-    public override JsonObject GetConfig()
-    {
-        var c = base.GetConfig();
-        c["sensitivity"] = Sensitivity;
-        return c;
-    }
 }
 
 internal static class Json
