@@ -22,6 +22,21 @@ public sealed class Variable : IDisposable
         Path = path ?? name;
         Trainable = trainable;
         _value = KerasBackend.Current.CreateVariable(initialValue, trainable);
+        // Tell the GC about the native bytes this small object holds, so a program that drops models
+        // without disposing them still gets them collected before native memory piles up.
+        _nativeBytes = Math.Max(0L, _value.Shape.Size) * _value.DType.ItemSize();
+        if (_nativeBytes > 0) GC.AddMemoryPressure(_nativeBytes);
+    }
+
+    private long _nativeBytes;
+
+    /// <summary>Releases the GC memory-pressure note when the variable is collected without being disposed.</summary>
+    ~Variable() => ReleasePressure();
+
+    private void ReleasePressure()
+    {
+        var bytes = Interlocked.Exchange(ref _nativeBytes, 0);
+        if (bytes > 0) GC.RemoveMemoryPressure(bytes);
     }
 
     /// <summary>The variable's short name (e.g. <c>kernel</c>).</summary>
@@ -98,7 +113,12 @@ public sealed class Variable : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _value.Dispose();
+    public void Dispose()
+    {
+        _value.Dispose();
+        ReleasePressure();
+        GC.SuppressFinalize(this);
+    }
 
     public static implicit operator Tensor(Variable v) => v._value;
 

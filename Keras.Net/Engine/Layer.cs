@@ -70,6 +70,12 @@ public abstract class Layer : IDisposable
 
     internal List<Node> InboundNodes { get; } = [];
 
+    /// <summary>
+    /// True when the layer carries state from one call to the next (a stateful RNN); a layer that
+    /// contains one is stateful too. Keras's <c>stateful</c>.
+    /// </summary>
+    public virtual bool Stateful => SubLayers.Any(l => l.Stateful);
+
     /// <summary>The layers this layer contains (tracked explicitly or found in its fields).</summary>
     protected internal virtual IReadOnlyList<Layer> SubLayers
     {
@@ -127,9 +133,11 @@ public abstract class Layer : IDisposable
             throw new ArgumentException($"Layer \"{Name}\": weight '{name}' needs a fully known shape; got {shape}.", nameof(shape));
         initializer ??= DType.IsFloating() ? new GlorotUniform() : new Zeros();
         Variable v;
+        // The scope frees the initializer's temporaries too (the variable keeps its own copy).
         using (Ops.NoGrad())
-        using (var init = initializer.Call(shape, dtype ?? DType))
+        using (Ops.Scope())
         {
+            var init = initializer.Call(shape, dtype ?? DType);
             v = new Variable(init, name, trainable && _trainableFlag, $"{Name}/{name}") { Regularizer = regularizer, Constraint = constraint };
         }
         (trainable ? _trainable : _nonTrainable).Add(v);
@@ -139,7 +147,10 @@ public abstract class Layer : IDisposable
     /// <summary>Tracks a nested layer so its weights are part of this layer's (fields are found automatically).</summary>
     protected T Track<T>(T layer) where T : Layer
     {
-        if (!_tracked.Contains(layer)) _tracked.Add(layer);
+        lock (_tracked)
+        {
+            if (!_tracked.Contains(layer)) _tracked.Add(layer);
+        }
         return layer;
     }
 
@@ -149,8 +160,17 @@ public abstract class Layer : IDisposable
 
     private void DiscoverFieldLayers()
     {
-        if (_fieldsDiscovered) return;
-        _fieldsDiscovered = true;
+        if (Volatile.Read(ref _fieldsDiscovered)) return;
+        lock (_tracked)
+        {
+            if (_fieldsDiscovered) return;
+            TrackFieldLayers();
+            Volatile.Write(ref _fieldsDiscovered, true);
+        }
+    }
+
+    private void TrackFieldLayers()
+    {
         var fields = LayerFields.GetOrAdd(GetType(), static t =>
         {
             var list = new List<FieldInfo>();
@@ -187,15 +207,33 @@ public abstract class Layer : IDisposable
     /// Adds a loss term computed in <see cref="Call"/> (Keras's <c>add_loss</c>, e.g. activity
     /// regularization). Training adds every layer's losses of the current step to the compiled loss.
     /// </summary>
-    protected void AddLoss(Tensor loss) => _losses.Add(loss);
+    protected void AddLoss(Tensor loss)
+    {
+        if (CallContext.DiscardLosses) return;
+        lock (_losses) _losses.Add(loss);
+    }
 
     /// <summary>
     /// The loss terms of this layer and its nested layers: those added during the latest call and
     /// the penalties of regularized weights (computed now, as Keras does).
     /// </summary>
-    public IReadOnlyList<Tensor> Losses => _losses
-        .Concat(_trainable.Concat(_nonTrainable).Where(v => v.Regularizer is not null).Select(v => v.Regularizer!.Call(v.Value)))
-        .Concat(SubLayers.SelectMany(l => l.Losses)).ToArray();
+    public IReadOnlyList<Tensor> Losses
+    {
+        get
+        {
+            var all = new List<Tensor>();
+            CollectLosses(all);
+            return all;
+        }
+    }
+
+    private void CollectLosses(List<Tensor> into)
+    {
+        lock (_losses) into.AddRange(_losses);
+        foreach (var v in _trainable) if (v.Regularizer is { } r) into.Add(r.Call(v.Value));
+        foreach (var v in _nonTrainable) if (v.Regularizer is { } r) into.Add(r.Call(v.Value));
+        foreach (var l in SubLayers) l.CollectLosses(into);
+    }
 
     /// <summary>A penalty on the layer's outputs added to the loss at every call (Keras's <c>activity_regularizer</c>).</summary>
     public Regularizers.Regularizer? ActivityRegularizer { get; set; }
@@ -203,7 +241,7 @@ public abstract class Layer : IDisposable
     /// <summary>Forgets the loss terms of the previous call (the trainer does this before each step).</summary>
     internal void ClearLosses()
     {
-        _losses.Clear();
+        lock (_losses) _losses.Clear();
         foreach (var l in SubLayers) l.ClearLosses();
     }
 
@@ -288,8 +326,8 @@ public abstract class Layer : IDisposable
         EnsureBuilt(shapes);
         CheckInputs(shapes);
         mask ??= CollectMask(inputs);
-        // The outermost call starts a fresh set of loss terms, as Keras does.
-        if (CallContext.Training is null) ClearLosses();
+        // The outermost call starts a fresh set of loss terms, as Keras does (not in inference-only calls, which keep none).
+        if (CallContext.Training is null && !CallContext.DiscardLosses) ClearLosses();
         bool t = training ?? CallContext.Training ?? false;
         using (CallContext.Enter(t))
         {
@@ -411,7 +449,7 @@ public abstract class Layer : IDisposable
         using var scope = Ops.Scope();
         using var noGrad = Ops.NoGrad();
         var inputs = shapes.Select((s, i) => Ops.Zeros(new Shape(s.Select(d => d == Shape.Unknown ? unknownSize : d).ToArray()), dtypes[i])).ToArray();
-        using (CallContext.Enter(false))
+        using (CallContext.EnterInference())
         {
             var outputs = Call(new Tensors(inputs), false, null);
             return outputs.Select(o => (o.Shape, o.DType)).ToArray();

@@ -81,20 +81,43 @@ public sealed class InputSpec
 /// </summary>
 internal static class CallContext
 {
+    // Thread-static, not AsyncLocal: a layer call is synchronous from start to end (no await inside),
+    // so each thread's state covers exactly the call it is running and never leaks to another.
     [ThreadStatic] private static bool? _training;
+    [ThreadStatic] private static bool _discardLosses;
 
     public static bool? Training => _training;
+
+    /// <summary>
+    /// True inside <c>Predict</c> and shape inference: loss terms that layers add are dropped rather
+    /// than stored on the layer, so concurrent predictions never write shared layer state (and no
+    /// layer keeps a tensor whose scope has ended).
+    /// </summary>
+    public static bool DiscardLosses => _discardLosses;
 
     public static Restore Enter(bool training)
     {
         var previous = _training;
         _training = training;
-        return new Restore(previous);
+        return new Restore(previous, _discardLosses);
     }
 
-    public readonly struct Restore(bool? previous) : IDisposable
+    /// <summary>Enters an inference-only call (training false, loss terms discarded).</summary>
+    public static Restore EnterInference()
     {
-        public void Dispose() => _training = previous;
+        var restore = new Restore(_training, _discardLosses);
+        _training = false;
+        _discardLosses = true;
+        return restore;
+    }
+
+    public readonly struct Restore(bool? previous, bool previousDiscard) : IDisposable
+    {
+        public void Dispose()
+        {
+            _training = previous;
+            _discardLosses = previousDiscard;
+        }
     }
 }
 

@@ -31,6 +31,7 @@ public partial class Model
     public void SaveModel(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        using var reading = ReadingWeights(); // a consistent snapshot while other threads may train
         var lower = path.ToLowerInvariant();
         if (lower.EndsWith(".keras", StringComparison.Ordinal)) ModelFiles.SaveKeras(this, path, CompileConfigFor(legacy: false));
         else if (lower.EndsWith(".h5", StringComparison.Ordinal) || lower.EndsWith(".hdf5", StringComparison.Ordinal))
@@ -47,7 +48,10 @@ public partial class Model
     /// (<c>layers/&lt;key&gt;/vars/&lt;i&gt;</c>, with the optimizer's state when it is built), any other
     /// <c>.h5</c> in the legacy <c>layer_names</c>/<c>weight_names</c> layout. Written atomically.
     /// </summary>
-    public void SaveWeights(string path) => ModelFiles.SaveWeights(this, path);
+    public void SaveWeights(string path)
+    {
+        using (ReadingWeights()) ModelFiles.SaveWeights(this, path);
+    }
 
     /// <summary>
     /// Loads weights into this model (Keras's <c>load_weights</c>) from a <c>.weights.h5</c> file, a legacy
@@ -57,8 +61,10 @@ public partial class Model
     /// <param name="path">The file.</param>
     /// <param name="byName">Pair layers by name instead of by position (layers the file lacks keep their weights).</param>
     /// <param name="skipMismatch">Skip layers whose weights differ in number or shape instead of failing.</param>
-    public void LoadWeights(string path, bool byName = false, bool skipMismatch = false) =>
-        ModelFiles.LoadWeights(this, path, byName, skipMismatch);
+    public void LoadWeights(string path, bool byName = false, bool skipMismatch = false)
+    {
+        using (WritingWeights()) ModelFiles.LoadWeights(this, path, byName, skipMismatch);
+    }
 
     /// <summary>Rebuilds a model from its JSON architecture (Keras's <c>model_from_json</c>; Keras 1–3 configs).</summary>
     public static Model FromJson(string json, bool safeMode = true)

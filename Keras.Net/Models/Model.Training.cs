@@ -1,6 +1,7 @@
 using Keras.Backend;
 using Keras.Callbacks;
 using Keras.Data;
+using Keras.Engine;
 using Keras.Losses;
 using Keras.Metrics;
 using Keras.Optimizers;
@@ -102,10 +103,11 @@ public partial class Model
 
     private void EnsureBuiltFor(Tensor[] xs)
     {
-        if (IsGraphNetwork) return;
+        if (IsGraphNetwork || Built) return;
         // Deferred build (Sequential without an input shape, subclassed models): one call on one sample.
         using var scope = Ops.Scope();
         using var noGrad = Ops.NoGrad();
+        using var inference = CallContext.EnterInference();
         var sample = xs.Select(t => Ops.Slice(t, 0, 0, Math.Min(1, t.Shape[0]))).ToArray();
         Apply(new Tensors(sample), training: false);
     }
@@ -140,6 +142,7 @@ public partial class Model
         var bs = batchSize ?? 32;
         ArgumentOutOfRangeException.ThrowIfLessThan(bs, 1, nameof(batchSize));
 
+        using var session = EnterTrainer(nameof(Fit));
         using var dataScope = Ops.Scope();
         var (xs, ys, n) = PrepareData(x, y, nameof(Fit));
         var compiled = Compiled(nameof(Fit));
@@ -181,6 +184,7 @@ public partial class Model
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
         if (stepsPerEpoch is < 1) throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "stepsPerEpoch must be >= 1.");
+        using var session = EnterTrainer(nameof(Fit));
         Compiled(nameof(Fit));
         var train = new DatasetBatches(data, stepsPerEpoch);
         return RunFit(train, validationData is null ? null : new DatasetBatches(validationData, validationSteps), epochs, verbose, callbacks, initialEpoch, null);
@@ -227,14 +231,17 @@ public partial class Model
                         if (!batches.MoveNext()) break;
                         var b = batches.Current;
                         if (b.Y is null) throw new ArgumentException("Fit needs targets: the data gave a batch without y.");
-                        if (!prepared)
-                        {
-                            EnsureBuiltFor(b.X);
-                            PrepareTraining();
-                            prepared = true;
-                        }
                         cbs.Each(c => c.OnTrainBatchBegin(step, empty));
-                        TrainStep(new Tensors(b.X), new Tensors(b.Y), b.SampleWeight);
+                        using (WritingWeights())
+                        {
+                            if (!prepared)
+                            {
+                                EnsureBuiltFor(b.X);
+                                PrepareTraining();
+                                prepared = true;
+                            }
+                            TrainStep(new Tensors(b.X), new Tensors(b.Y), b.SampleWeight);
+                        }
                     }
                     if (batchLogs)
                     {
@@ -259,7 +266,10 @@ public partial class Model
             cbs.Each(c => c.OnEpochEnd(epoch, results));
         }
         // With an exponential moving average of the weights, the model keeps the averaged values (as Keras does).
-        if (prepared) _optimizer!.FinalizeVariableValues(_stepVariables);
+        if (prepared)
+        {
+            using (WritingWeights()) _optimizer!.FinalizeVariableValues(_stepVariables);
+        }
         cbs.Each(c => c.OnTrainEnd(epochLogs));
         return history;
     }
@@ -349,9 +359,11 @@ public partial class Model
     /// <summary>Runs one gradient step on one batch and returns the batch's loss and metrics (Keras's <c>train_on_batch</c>).</summary>
     public IReadOnlyDictionary<string, double> TrainOnBatch(object x, object y, object? sampleWeight = null)
     {
+        using var session = EnterTrainer(nameof(TrainOnBatch));
         using var dataScope = Ops.Scope();
         var (xs, ys, n) = PrepareData(x, y, nameof(TrainOnBatch));
         var compiled = Compiled(nameof(TrainOnBatch));
+        using var writing = WritingWeights();
         PrepareTraining();
         compiled.Reset();
         using (var scope = Ops.Scope())
@@ -368,6 +380,7 @@ public partial class Model
     public IReadOnlyDictionary<string, double> Evaluate(object x, object y, int? batchSize = null, int verbose = 0,
         IEnumerable<Callback>? callbacks = null, object? sampleWeight = null)
     {
+        using var session = EnterTrainer(nameof(Evaluate));
         using var dataScope = Ops.Scope();
         var (xs, ys, n) = PrepareData(x, y, nameof(Evaluate));
         var sw = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
@@ -380,12 +393,14 @@ public partial class Model
     public IReadOnlyDictionary<string, double> Evaluate(Dataset data, int? steps = null, int verbose = 0, IEnumerable<Callback>? callbacks = null)
     {
         ArgumentNullException.ThrowIfNull(data);
+        using var session = EnterTrainer(nameof(Evaluate));
         return RunEvaluation(Compiled(nameof(Evaluate)), new DatasetBatches(data, steps), "", Listeners(verbose, callbacks));
     }
 
     /// <summary>Returns the loss and metrics of one batch (Keras's <c>test_on_batch</c>).</summary>
     public IReadOnlyDictionary<string, double> TestOnBatch(object x, object y, object? sampleWeight = null)
     {
+        using var session = EnterTrainer(nameof(TestOnBatch));
         using var dataScope = Ops.Scope();
         var (xs, ys, n) = PrepareData(x, y, nameof(TestOnBatch));
         var sw = sampleWeight is null ? null : DataAdapter.ToTensors(sampleWeight, nameof(sampleWeight))[0];
@@ -418,7 +433,7 @@ public partial class Model
                     if (!batches.MoveNext()) break;
                     var b = batches.Current;
                     if (b.Y is null) throw new ArgumentException("Evaluate needs targets: the data gave a batch without y.");
-                    TestStep(new Tensors(b.X), new Tensors(b.Y), b.SampleWeight);
+                    using (ReadingWeights()) TestStep(new Tensors(b.X), new Tensors(b.Y), b.SampleWeight);
                 }
                 if (cbs is { NeedsBatchLogs: true })
                 {
@@ -449,6 +464,7 @@ public partial class Model
     /// <summary>Runs the model on <paramref name="x"/> in batches and returns every output, in output order.</summary>
     public NDArray[] PredictOutputs(object x, int? batchSize = null, int verbose = 0, IEnumerable<Callback>? callbacks = null)
     {
+        ThrowIfDisposed();
         using var dataScope = Ops.Scope();
         var (xs, _, n) = PrepareData(x, null, nameof(Predict));
         int bs = batchSize ?? 32;
@@ -478,7 +494,9 @@ public partial class Model
                 {
                     if (!batches.MoveNext()) break;
                     var b = batches.Current;
-                    if (!IsGraphNetwork && !Built) EnsureBuiltFor(b.X);
+                    EnsureBuiltFor(b.X);
+                    using var weights = PredictingWeights();
+                    using var inference = CallContext.EnterInference();
                     var outs = PredictStep(new Tensors(b.X));
                     chunks ??= outs.Select(_ => new List<HostArray>()).ToArray();
                     for (int i = 0; i < outs.Count; i++) chunks[i].Add(outs[i].ToHost());
@@ -494,9 +512,12 @@ public partial class Model
     /// <summary>Runs the model on one batch (Keras's <c>predict_on_batch</c>).</summary>
     public NDArray PredictOnBatch(object x)
     {
+        ThrowIfDisposed();
         using var scope = Ops.Scope();
         var (xs, _, _) = PrepareData(x, null, nameof(PredictOnBatch));
         using var noGrad = Ops.NoGrad();
+        using var weights = PredictingWeights();
+        using var inference = CallContext.EnterInference();
         var outs = PredictStep(new Tensors(xs));
         if (outs.Count != 1)
             throw new InvalidOperationException($"Model \"{Name}\" has {outs.Count} outputs; use PredictOutputs.");

@@ -17,6 +17,11 @@ public partial class Model : Layer
 {
     private FunctionalGraph? _graph;
 
+    private bool? _statefulCache;
+
+    /// <inheritdoc />
+    public override bool Stateful => IsGraphNetwork || Built ? _statefulCache ??= base.Stateful : base.Stateful;
+
     /// <summary>For subclassed models: define layers as fields and override <see cref="Call"/>.</summary>
     protected Model(string? name = null, bool trainable = true) : base(name, trainable)
     {
@@ -40,12 +45,14 @@ public partial class Model : Layer
     private protected void SetGraph(IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor> outputs)
     {
         _graph = new FunctionalGraph(inputs, outputs, Name);
+        _statefulCache = null;
         Built = true;
     }
 
     private protected void ClearGraph()
     {
         _graph = null;
+        _statefulCache = null;
         Built = false;
     }
 
@@ -115,7 +122,10 @@ public partial class Model : Layer
     // ---------------------------------------------------------------- weights
 
     /// <summary>The values of all weights, in <see cref="Layer.Weights"/> order (Keras's <c>get_weights</c>).</summary>
-    public IReadOnlyList<NDArray> GetWeights() => Weights.Select(w => w.Numpy()).ToArray();
+    public IReadOnlyList<NDArray> GetWeights()
+    {
+        using (ReadingWeights()) return Weights.Select(w => w.Numpy()).ToArray();
+    }
 
     /// <summary>Sets all weights from arrays in <see cref="Layer.Weights"/> order (Keras's <c>set_weights</c>).</summary>
     public void SetWeights(IReadOnlyList<NDArray> weights) =>
@@ -140,7 +150,10 @@ public partial class Model : Layer
                     $"SetWeights on model \"{Name}\": weight {i} ('{vars[i].Path}') has shape {expected}, but the array given has shape {got}.", nameof(weights));
             }
         }
-        for (int i = 0; i < vars.Count; i++) vars[i].Assign(weights[i]);
+        using (WritingWeights())
+        {
+            for (int i = 0; i < vars.Count; i++) vars[i].Assign(weights[i]);
+        }
     }
 
     // ---------------------------------------------------------------- config
@@ -198,11 +211,4 @@ public partial class Model : Layer
     /// <summary>The architecture as Keras JSON (<c>{"class_name", "config", …}</c>, Keras's <c>to_json</c>).</summary>
     public string ToJson(bool indented = false) =>
         Saving.Json.CallOptions.Annotate(Serialization.Layer(this), this).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = indented });
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _optimizer?.Dispose();
-        base.Dispose(disposing);
-    }
 }

@@ -84,7 +84,7 @@ public sealed class Bidirectional : Layer
 
     public bool ReturnSequences => _forward.ReturnSequences;
     public bool ReturnState => _forward.ReturnState;
-    public bool Stateful => _forward.Stateful;
+    public override bool Stateful => _forward.Stateful;
 
     private static string RemovePrefix(string name, string prefix) => name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
 

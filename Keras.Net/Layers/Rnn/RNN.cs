@@ -89,7 +89,7 @@ public class RNN : Layer
     public bool ReturnSequences { get; }
     public bool ReturnState { get; }
     public bool GoBackwards { get; }
-    public bool Stateful { get; }
+    public override bool Stateful { get; }
     public bool Unroll { get; }
 
     /// <summary>Output zeros at masked steps (<see cref="Bidirectional"/> sets it to <see cref="ReturnSequences"/>).</summary>
