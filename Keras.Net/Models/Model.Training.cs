@@ -131,6 +131,8 @@ public partial class Model
     /// <param name="sampleWeight">Per-sample loss weights.</param>
     /// <param name="classWeight">Loss weight per class index (single-output models); multiplies <paramref name="sampleWeight"/> if both are given.</param>
     /// <returns>The <see cref="History"/> of per-epoch logs.</returns>
+    /// <remarks>One Fit/Evaluate/TrainOnBatch/TestOnBatch runs per model at a time: a second one from another
+    /// thread throws <see cref="InvalidOperationException"/>. Predictions from other threads may run meanwhile.</remarks>
     public History Fit(object x, object? y = null, int? batchSize = null, int epochs = 1, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0.0, (object X, object Y)? validationData = null,
         bool shuffle = true, int initialEpoch = 0, object? sampleWeight = null, IReadOnlyDictionary<int, double>? classWeight = null)
@@ -450,10 +452,14 @@ public partial class Model
     // ------------------------------------------------------------------ predict
 
     /// <summary>Runs the model on <paramref name="x"/> in batches and returns the (single) output (Keras's <c>predict</c>).</summary>
+    /// <remarks>Thread-safe: any number of threads (and async callers) may predict with one model at once
+    /// and get the single-threaded results; a concurrent training step is waited for, never seen half-done.</remarks>
     public NDArray Predict(object x, int? batchSize = null, int verbose = 0, IEnumerable<Callback>? callbacks = null) =>
         Single(PredictOutputs(x, batchSize, verbose, callbacks));
 
     /// <summary>Runs the model on a <see cref="Dataset"/> (all of it, or <paramref name="steps"/> batches) and returns the (single) output.</summary>
+    /// <remarks>Thread-safe: any number of threads (and async callers) may predict with one model at once
+    /// and get the single-threaded results; a concurrent training step is waited for, never seen half-done.</remarks>
     public NDArray Predict(Dataset data, int? steps = null, int verbose = 0, IEnumerable<Callback>? callbacks = null) =>
         Single(PredictOutputs(data, steps, verbose, callbacks));
 
@@ -462,6 +468,8 @@ public partial class Model
         : throw new InvalidOperationException($"Model \"{Name}\" has {outputs.Length} outputs; use PredictOutputs to get all of them.");
 
     /// <summary>Runs the model on <paramref name="x"/> in batches and returns every output, in output order.</summary>
+    /// <remarks>Thread-safe: any number of threads (and async callers) may predict with one model at once
+    /// and get the single-threaded results; a concurrent training step is waited for, never seen half-done.</remarks>
     public NDArray[] PredictOutputs(object x, int? batchSize = null, int verbose = 0, IEnumerable<Callback>? callbacks = null)
     {
         ThrowIfDisposed();
@@ -473,6 +481,8 @@ public partial class Model
     }
 
     /// <summary>Runs the model on a <see cref="Dataset"/> and returns every output, in output order.</summary>
+    /// <remarks>Thread-safe: any number of threads (and async callers) may predict with one model at once
+    /// and get the single-threaded results; a concurrent training step is waited for, never seen half-done.</remarks>
     public NDArray[] PredictOutputs(Dataset data, int? steps = null, int verbose = 0, IEnumerable<Callback>? callbacks = null)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -510,6 +520,8 @@ public partial class Model
     }
 
     /// <summary>Runs the model on one batch (Keras's <c>predict_on_batch</c>).</summary>
+    /// <remarks>Thread-safe: any number of threads (and async callers) may predict with one model at once
+    /// and get the single-threaded results; a concurrent training step is waited for, never seen half-done.</remarks>
     public NDArray PredictOnBatch(object x)
     {
         ThrowIfDisposed();
