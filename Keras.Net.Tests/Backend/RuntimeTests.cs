@@ -73,6 +73,27 @@ public class RuntimeTests
     }
 
     [TestMethod]
+    public void DenormalsAreFlushedOnEveryThreadThatComputes()
+    {
+        // The flush lives in each thread's CPU state: threads the application brings get it too.
+        Assert.IsNotNull(KerasBackend.Current);
+        float product = -1;
+        bool cleared = false;
+        var thread = new Thread(() =>
+        {
+            // New threads inherit their creator's setting; clear it, as on a thread started by native
+            // code or before Keras.Net was loaded.
+            cleared = Keras.Backend.Torch.TorchBackend.TrySetFlushDenormal(false);
+            using var scope = Ops.Scope();
+            product = Ops.Multiply(Ops.Full(new Shape(1), 1e-39, DType.Float32), 0.5).ToArray<float>()[0];
+        });
+        thread.Start();
+        thread.Join();
+        Assert.IsTrue(cleared, "the test could clear the setting on its thread");
+        Assert.AreEqual(0f, product, "1e-39 * 0.5 on a thread that did not inherit the setting");
+    }
+
+    [TestMethod]
     public void SetNumThreadsIsApplied()
     {
         var before = KerasBackend.Info.Threads;

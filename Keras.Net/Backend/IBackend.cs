@@ -20,6 +20,12 @@ public partial interface IBackend
     /// <summary>Versions, device and threads of the native runtime.</summary>
     RuntimeInfo GetInfo();
 
+    /// <summary>
+    /// Applies per-thread runtime settings (e.g. flushing denormal floats) to the calling thread;
+    /// <see cref="KerasBackend.Current"/> calls it once on every thread that uses the backend.
+    /// </summary>
+    void PrepareThread();
+
     /// <summary>Sets the number of intra-op threads.</summary>
     void SetNumThreads(int threads);
 

@@ -12,17 +12,26 @@ public static class KerasBackend
     private static readonly object Gate = new();
     private static IBackend? _current;
 
+    // The backend this thread has been prepared for (per-thread runtime settings such as denormal
+    // flushing live in each thread's CPU state, so every thread that computes gets them once).
+    [ThreadStatic] private static IBackend? t_prepared;
+
     /// <summary>The backend in use, created on first access.</summary>
     public static IBackend Current
     {
         get
         {
             var b = Volatile.Read(ref _current);
-            if (b is not null) return b;
-            lock (Gate)
+            if (b is null)
             {
-                return _current ??= CreateDefault();
+                lock (Gate) b = _current ??= CreateDefault();
             }
+            if (!ReferenceEquals(t_prepared, b))
+            {
+                b.PrepareThread();
+                t_prepared = b;
+            }
+            return b;
         }
     }
 

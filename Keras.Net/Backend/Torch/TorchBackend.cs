@@ -20,6 +20,14 @@ internal sealed partial class TorchBackend : IBackend
         FlushesDenormals = Environment.GetEnvironmentVariable("KERAS_NET_FLUSH_DENORMAL") != "0" && TrySetFlushDenormal(true);
     }
 
+    // The flush is a bit in each thread's floating-point control register: threads libtorch starts later
+    // inherit it from their creator, but threads the application brings (thread pool, ASP.NET requests)
+    // must set it themselves, or their results and speed would depend on which thread ran them.
+    public void PrepareThread()
+    {
+        if (FlushesDenormals) TrySetFlushDenormal(true);
+    }
+
     public string Name => "torch";
 
     public string Device => _device.ToString();
