@@ -113,7 +113,8 @@ public class MemoryTests
         try
         {
             var x = TestUtil.RandomMatrix(2, 1024, 3);
-            for (int i = 0; i < 5; i++) Keras.Models.Model.Load(path).Predict(x);
+            // Warm up until the allocator holds its working set (it keeps some freed memory for reuse).
+            for (int i = 0; i < 20; i++) Keras.Models.Model.Load(path).Predict(x);
             var rssBefore = NativeResidentBytes();
             long peak = 0;
             for (int i = 0; i < 100; i++)
@@ -127,7 +128,9 @@ public class MemoryTests
             var peakGrowth = peak - rssBefore - GC.GetGCMemoryInfo().TotalCommittedBytes;
             Assert.IsLessThan(300L << 20, peakGrowth, $"resident memory peaked {peakGrowth >> 20} MB above the start while loading 100 undisposed 8 MB models");
             var growth = NativeResidentBytes() - rssBefore;
-            Assert.IsLessThan(32L << 20, growth, $"native resident memory grew by {growth >> 20} MB after 100 undisposed models were collected");
+            // A leak would keep all 100 models (800 MB). The allocator's reuse of freed memory makes the
+            // level wander by a few tens of MB from run to run (about 255-310 MB over 400 loads here), with no trend.
+            Assert.IsLessThan(128L << 20, growth, $"native resident memory grew by {growth >> 20} MB after 100 undisposed models were collected");
         }
         finally
         {
