@@ -6,10 +6,16 @@ namespace Keras.Callbacks;
 
 /// <summary>
 /// Makes training resumable after an interruption (Keras's <c>BackupAndRestore</c>): at the end of
-/// every epoch the weights and the epoch reached are saved (atomically) in <c>backupDir</c>; a later
-/// <c>Fit</c> with the same folder restores them and continues from the next epoch. The backup is
-/// deleted when training completes (unless <c>deleteCheckpoint</c> is false).
+/// every epoch the weights (<c>latest.weights.h5</c>) and the epoch reached (<c>training_metadata.json</c>)
+/// are saved in <c>backupDir</c>; a later <c>Fit</c> with the same folder restores them and continues
+/// from the next epoch. The backup is deleted when training completes (unless <c>deleteCheckpoint</c> is false).
 /// </summary>
+/// <remarks>
+/// Both files are written atomically (a temporary file in <c>backupDir</c>, flushed, then renamed over the
+/// old one), so a process killed at any point leaves each file either as it was or complete. A kill between
+/// the two writes leaves the new weights with the previous epoch number: training resumes one epoch early
+/// from the newer weights, and never from a damaged file.
+/// </remarks>
 public sealed class BackupAndRestore : Callback
 {
     /// <summary>Creates the callback.</summary>
@@ -35,11 +41,9 @@ public sealed class BackupAndRestore : Callback
     {
         RestoredFromEpoch = null;
         if (!File.Exists(WeightsPath) || !File.Exists(StatePath)) return;
-        var state = JsonNode.Parse(File.ReadAllText(StatePath)) as JsonObject
-            ?? throw new KerasFileException(StatePath, "training metadata", "is not a JSON object.");
-        var epoch = state["epoch"]?.GetValue<int>() ?? throw new KerasFileException(StatePath, "epoch", "is missing.");
+        var (epoch, learningRate) = ReadState(StatePath);
         Model!.LoadWeights(WeightsPath);
-        if (state["learning_rate"] is JsonValue lr && Model.Optimizer is { } optimizer) optimizer.LearningRate = lr.GetValue<double>();
+        if (learningRate is double lr && Model.Optimizer is { } optimizer) optimizer.LearningRate = lr;
         RestoredFromEpoch = epoch + 1;
         Model.ResumeAtEpoch = epoch + 1;
     }
@@ -48,11 +52,37 @@ public sealed class BackupAndRestore : Callback
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         Directory.CreateDirectory(BackupDir);
-        // Weights first, then the metadata that points at them: a crash between the two leaves the previous epoch's pair usable.
+        // Weights first, then the epoch: a kill between the two repeats an epoch rather than skipping one.
         Model!.SaveWeights(WeightsPath);
         var state = new JsonObject { ["epoch"] = epoch };
         if (Model.Optimizer is { } optimizer) state["learning_rate"] = optimizer.LearningRate;
         Saving.AtomicFile.Write(StatePath, s => JsonSerializer.Serialize(s, state));
+    }
+
+    // training_metadata.json: {"epoch": <last completed, 0-based>, "learning_rate": <optional number>}.
+    private static (int Epoch, double? LearningRate) ReadState(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KerasFileException(path, "training metadata", $"cannot be read: {e.Message}", e);
+        }
+        var state = Saving.ModelFiles.ParseJson(text, path, "training metadata") as JsonObject
+            ?? throw new KerasFileException(path, "training metadata", "is not a JSON object.");
+        if (state["epoch"] is not JsonValue epochValue || !epochValue.TryGetValue<int>(out var epoch) || epoch < 0)
+            throw new KerasFileException(path, "epoch", $"must be a non-negative integer; got {state["epoch"]?.ToJsonString() ?? "nothing"}.");
+        double? learningRate = null;
+        if (state["learning_rate"] is { } lrNode)
+        {
+            if (lrNode is not JsonValue lrValue || !lrValue.TryGetValue<double>(out var lr) || !double.IsFinite(lr))
+                throw new KerasFileException(path, "learning_rate", $"must be a finite number; got {lrNode.ToJsonString()}.");
+            learningRate = lr;
+        }
+        return (epoch, learningRate);
     }
 
     /// <inheritdoc />

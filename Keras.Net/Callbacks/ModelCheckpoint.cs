@@ -7,7 +7,9 @@ namespace Keras.Callbacks;
 /// Saves the model or its weights during training (Keras's <c>ModelCheckpoint</c>): every epoch, or
 /// only when the monitored metric improves (<c>saveBestOnly</c>). The file name may hold Python-style
 /// fields filled from the epoch and the logs, e.g. <c>"ckpt-{epoch:02d}-{val_loss:.2f}.keras"</c>.
-/// Files are written atomically, so an interrupted save never leaves a broken checkpoint.
+/// Files are written atomically — to a temporary file in the same folder, flushed to disk, then renamed
+/// over the target — so a save interrupted by an exception or a killed process leaves the previous
+/// checkpoint complete and loadable, never a partial one.
 /// </summary>
 public sealed partial class ModelCheckpoint : Callback
 {
@@ -77,6 +79,8 @@ public sealed partial class ModelCheckpoint : Callback
         {
             Model?.ProgressOutput.WriteLine($"Epoch {epoch + 1}: saving model to {path}");
         }
+        // Like Keras, create the checkpoint's folder when it is missing.
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } folder) Directory.CreateDirectory(folder);
         if (SaveWeightsOnly) Model!.SaveWeights(path);
         else Model!.SaveModel(path);
         SavedFiles.Add(path);
