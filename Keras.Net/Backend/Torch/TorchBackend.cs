@@ -227,6 +227,12 @@ internal sealed partial class TorchBackend : IBackend
     {
         using var _ = torch.no_grad();
         var v = T(variable);
+        // A moving average (scale + alpha = 1, as in every optimizer's moments): one pass instead of two.
+        if (other is not null && scale != 1.0 && Math.Abs(scale + alpha - 1.0) < 1e-12)
+        {
+            v.lerp_(T(other), alpha);
+            return;
+        }
         if (scale != 1.0) v.mul_(scale);
         if (other is not null && alpha != 0.0) v.add_(T(other), alpha);
     }
