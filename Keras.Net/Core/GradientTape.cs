@@ -14,6 +14,8 @@ namespace Keras;
 /// The runtime records operations on trainable variables as they happen, so the tape only names
 /// the point where gradients are taken; tensors it returns belong to the enclosing
 /// <see cref="Ops.Scope"/>. Gradients of inputs can be taken after <see cref="Watch"/>.
+/// Like a scope, a tape is used on one thread, with no <c>await</c> between the forward pass and
+/// <see cref="Gradient(Tensor, IReadOnlyList{Variable})"/>.
 /// </summary>
 public sealed class GradientTape : IDisposable
 {

@@ -194,6 +194,9 @@ public static partial class Ops
     /// Opens a scope that frees every tensor created inside it when disposed, except those passed to
     /// <see cref="ITensorScope.Keep"/>. <c>Fit</c>/<c>Predict</c> use one per batch.
     /// </summary>
+    /// <remarks>A scope belongs to the thread that opened it (the runtime tracks scopes per thread): open
+    /// and dispose it on one thread, with no <c>await</c> in between. In async code, put the tensor work in
+    /// a synchronous method that opens its own scope, as <c>Predict</c> does.</remarks>
     public static ITensorScope Scope() => B.NewScope();
 
     // ---- helpers ----
