@@ -67,7 +67,13 @@ public sealed class ConfigReader
     {
         var n = Node(key);
         if (n is null) return null;
-        if (n is JsonValue v && v.TryGetValue<double>(out var d)) return d;
+        if (n is JsonValue v)
+        {
+            if (v.TryGetValue<double>(out var d)) return d;
+            // Values built in memory keep their CLR type (a YAML "0" is an int node).
+            if (v.TryGetValue<int>(out var i)) return i;
+            if (v.TryGetValue<long>(out var l)) return l;
+        }
         if (n is JsonValue s && s.TryGetValue<string>(out var str) && double.TryParse(str, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed)) return parsed;
         throw Bad(key, "a number", n);
     }

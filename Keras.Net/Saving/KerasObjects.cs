@@ -86,7 +86,9 @@ public static class KerasObjects
         {
             map[modelClass] = config => Json.ModelDeserializer.Model(
                 new JsonObject { ["class_name"] = modelClass == "Model" && !config.ContainsKey("input_layers") ? "Sequential" : modelClass, ["config"] = config.DeepClone() },
-                new Json.LoadContext("config", safeMode: true, Json.LoadContext.DetectGeneration(null, config), null, null));
+                Json.ModelDeserializer.Current is { } outer
+                    ? new Json.LoadContext(outer.Source, outer.SafeMode, outer.Generation, outer.Backend, outer.KerasVersion)
+                    : new Json.LoadContext("config", safeMode: true, Json.LoadContext.DetectGeneration(null, config), null, null));
         }
         return map;
     }

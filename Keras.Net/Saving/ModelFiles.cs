@@ -117,7 +117,8 @@ internal static class ModelFiles
     {
         try
         {
-            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 512 })
+            // Duplicate keys are refused while parsing; JsonObject would otherwise throw on first enumeration.
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 512, AllowDuplicateProperties = false })
                 ?? throw new KerasFileException(source, part, "is empty (null).");
         }
         catch (JsonException e)

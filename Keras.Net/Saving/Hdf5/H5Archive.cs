@@ -14,6 +14,9 @@ internal sealed class H5Archive : IDisposable
 {
     private static readonly byte[] Signature = [0x89, (byte)'H', (byte)'D', (byte)'F', (byte)'\r', (byte)'\n', 0x1a, (byte)'\n'];
 
+    /// <summary>The most a chunked (compressed) dataset may expand relative to the whole file.</summary>
+    private const long MaxExpansion = 1032;
+
     private readonly NativeFile _file;
     private readonly long _length;
 
@@ -53,6 +56,7 @@ internal sealed class H5Archive : IDisposable
     {
         if (!HasSignature(bytes))
             throw new KerasFileException(displayPath, "header", "not an HDF5 file (the 8-byte HDF5 signature is missing).");
+        H5Precheck.Check(bytes, displayPath);
         try
         {
             var file = H5File.Open(new MemoryStream(bytes, writable: false), leaveOpen: false);
@@ -161,11 +165,16 @@ internal sealed class H5Archive : IDisposable
     {
         var dims = dataset.Space.Type == H5DataspaceType.Scalar ? [] : dataset.Space.Dimensions;
         var shape = dims.Select(d => checked((long)d)).ToArray();
-        long count = shape.Aggregate(1L, (a, d) => a * d);
         var type = dataset.Type;
-        long bytes = count * type.Size;
-        if (bytes > _length && dataset.Layout.Class != H5DataLayoutClass.Chunked)
-            throw new KerasFileException(DisplayPath, part, $"declares {bytes} bytes of data but the file has only {_length}; it is truncated or corrupt.");
+        // Saturating, so that a shape whose product overflows is refused like any other impossible size.
+        long count = 1;
+        foreach (var d in shape) count = d != 0 && count > long.MaxValue / d ? long.MaxValue : count * d;
+        long bytes = type.Size != 0 && count > long.MaxValue / type.Size ? long.MaxValue : count * type.Size;
+        // Contiguous data is stored as is; chunked data may be compressed, but DEFLATE (the filter Keras-era
+        // files use) cannot expand more than about 1032:1.
+        long limit = dataset.Layout.Class == H5DataLayoutClass.Chunked ? Math.Min(_length * MaxExpansion, Array.MaxLength) : _length;
+        if (bytes > limit)
+            throw new KerasFileException(DisplayPath, part, $"declares {(bytes == long.MaxValue ? "more than 2^63" : bytes)} bytes of data but the {_length}-byte file can hold at most {limit}; it is truncated or corrupt.");
         Array data = (type.Class, type.Size) switch
         {
             (H5DataTypeClass.FloatingPoint, 4) => dataset.Read<float[]>(),

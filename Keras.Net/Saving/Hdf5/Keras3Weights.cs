@@ -149,9 +149,22 @@ internal static class Keras3Weights
         return indexed.Select(x => archive.ReadArray(x.Name, vars, $"{path}/{x.Name}")).ToArray();
     }
 
+    // HDF5 hard links can form cycles (a group linking to itself or an ancestor): the walk below a layer is
+    // bounded in depth and in the number of groups it visits.
+    private const int MaxGroupDepth = 64;
+    private const int MaxGroupsVisited = 4096;
+
     /// <summary>All variables below a group in Keras's weights order: own variables, then sublayers in tracking order.</summary>
     private static List<(string Path, HostArray Value)> Flatten(H5Archive archive, IH5Group group, string path)
     {
+        int visited = 0;
+        return Flatten(archive, group, path, 0, ref visited);
+    }
+
+    private static List<(string Path, HostArray Value)> Flatten(H5Archive archive, IH5Group group, string path, int depth, ref int visited)
+    {
+        if (depth > MaxGroupDepth || ++visited > MaxGroupsVisited)
+            throw new KerasFileException(archive.DisplayPath, path, $"nests more groups than a layer can have (over {MaxGroupDepth} deep or {MaxGroupsVisited} in all): the file's links form a cycle or are corrupt.");
         var result = new List<(string, HostArray)>();
         if (archive.TryGroup("vars", group) is { } vars)
         {
@@ -168,7 +181,7 @@ internal static class Keras3Weights
         });
         foreach (var child in children)
         {
-            if (archive.TryGroup(child, group) is { } g) result.AddRange(Flatten(archive, g, $"{path}/{child}"));
+            if (archive.TryGroup(child, group) is { } g) result.AddRange(Flatten(archive, g, $"{path}/{child}", depth + 1, ref visited));
         }
         return result;
     }

@@ -15,13 +15,29 @@ namespace Keras.Saving.Json;
 /// </summary>
 internal static class ModelDeserializer
 {
+    // The file being loaded, for models nested in configs that are rebuilt through KerasObjects (a model
+    // inside a wrapper layer): their errors name the file, and they inherit its Keras generation and back end.
+    private static readonly AsyncLocal<LoadContext?> Loading = new();
+
+    /// <summary>The context of the model being loaded on this flow, if any.</summary>
+    public static LoadContext? Current => Loading.Value;
+
     /// <summary>A model from <c>{"class_name", "config"}</c>.</summary>
     public static Model Model(JsonObject serialized, LoadContext context)
     {
-        var normalized = (JsonObject)Normalize(serialized)!;
-        var layer = Layer(normalized, context, isFirstLayer: false);
-        return layer as Model ?? throw new KerasFileException(context.Source, "model config",
-            $"describes a single {KerasLayerOrder.ClassName(layer)} layer, not a model (Sequential or Functional).");
+        var previous = Loading.Value;
+        Loading.Value = context;
+        try
+        {
+            var normalized = (JsonObject)Normalize(serialized)!;
+            var layer = Layer(normalized, context, isFirstLayer: false);
+            return layer as Model ?? throw new KerasFileException(context.Source, "model config",
+                $"describes a single {KerasLayerOrder.ClassName(layer)} layer, not a model (Sequential or Functional).");
+        }
+        finally
+        {
+            Loading.Value = previous;
+        }
     }
 
     /// <summary>
@@ -55,8 +71,29 @@ internal static class ModelDeserializer
             ? s
             : throw new KerasFileException(context.Source, $"layer '{NameOf(serialized)}'", "has no 'class_name'.");
 
+    /// <summary>Models nested in models (wrappers included) deeper than this are refused, long before the stack runs out.</summary>
+    public const int MaxNesting = 64;
+
+    private static readonly AsyncLocal<int> Nesting = new();
+
     /// <summary>A layer (or nested model) from <c>{"class_name", "config"}</c>.</summary>
     public static Layer Layer(JsonObject serialized, LoadContext context, bool isFirstLayer)
+    {
+        int depth = Nesting.Value;
+        if (depth >= MaxNesting)
+            throw new KerasFileException(context.Source, $"layer '{NameOf(serialized)}'", $"is nested more than {MaxNesting} layers and models deep.");
+        Nesting.Value = depth + 1;
+        try
+        {
+            return LayerCore(serialized, context, isFirstLayer);
+        }
+        finally
+        {
+            Nesting.Value = depth;
+        }
+    }
+
+    private static Layer LayerCore(JsonObject serialized, LoadContext context, bool isFirstLayer)
     {
         var className = ClassOf(serialized, context);
         var name = NameOf(serialized);
@@ -66,6 +103,8 @@ internal static class ModelDeserializer
                 return Sequential(serialized["config"], serialized, context);
             case "Functional" or "Model" when serialized["config"] is JsonObject fc && fc.ContainsKey("layers"):
                 return Functional(fc, context);
+            case "Functional":
+                throw new KerasFileException(context.Source, $"model '{name}'", "is a Functional model without a 'layers' list in its config.");
         }
         // Keras 3.15 op nodes carry module "keras.src.ops.*" in .keras files but no module in legacy .h5 configs.
         if (OpLayer.IsOp(serialized) || (OpLayer.Supports(className) && !KerasObjects.IsKnownLayer(className)))

@@ -11,44 +11,163 @@ namespace Keras.Saving.Json;
 /// config. Plain scalars are typed as YAML 1.1 resolves them (null, booleans, integers, floats);
 /// PyYAML's <c>!!python/tuple</c> sequences read as lists.
 /// </summary>
+/// <remarks>
+/// Reading treats the text as untrusted: it is converted from the parser's event stream with an explicit
+/// stack (no recursion), nesting deeper than <see cref="MaxDepth"/> is refused, aliases are expanded against
+/// a node budget (so an "alias bomb" is refused, not expanded), and tags that ask for Python objects are refused.
+/// </remarks>
 internal static class Yaml
 {
-    /// <summary>Parses YAML into JSON nodes.</summary>
+    /// <summary>Deepest nesting of mappings and sequences accepted.</summary>
+    public const int MaxDepth = 256;
+
+    /// <summary>Nodes a document may hold beyond one per character of its text (aliases expand into copies).</summary>
+    private const long NodeAllowance = 100_000;
+
+    // Standard YAML tags and the PyYAML tags of plain data; every other tag (python/object, python/name, …) names code.
+    private static readonly HashSet<string> DataTags = new(StringComparer.Ordinal)
+    {
+        "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:python/tuple",
+        "tag:yaml.org,2002:python/list", "tag:yaml.org,2002:python/dict", "tag:yaml.org,2002:python/unicode",
+        "tag:yaml.org,2002:python/str", "tag:yaml.org,2002:python/int", "tag:yaml.org,2002:python/long",
+        "tag:yaml.org,2002:python/float", "tag:yaml.org,2002:python/bool", "tag:yaml.org,2002:python/none",
+    };
+
+    private sealed class Frame(JsonNode container, string? anchor)
+    {
+        public JsonNode Container { get; } = container;
+        public string? Anchor { get; } = anchor;
+        public string? PendingKey { get; set; }
+        public long Size { get; set; } = 1;
+    }
+
+    /// <summary>Parses the first YAML document into JSON nodes.</summary>
+    /// <exception cref="KerasFileException">The text is not valid YAML, is empty, nests too deeply, expands beyond
+    /// its node budget, or uses keys, anchors or tags that a Keras config cannot hold.</exception>
     public static JsonNode? Parse(string text, string source)
     {
-        var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
+        long budget = text.Length + NodeAllowance;
+        var anchors = new Dictionary<string, (JsonNode? Node, long Size)>(StringComparer.Ordinal);
+        var stack = new Stack<Frame>();
+        Mark at = Mark.Empty;
+        KerasFileException Error(string problem) => new(source, $"YAML line {at.Line}", problem);
         try
         {
-            stream.Load(new StringReader(text));
+            parser.Consume<StreamStart>();
+            if (parser.Accept<StreamEnd>(out _)) throw new KerasFileException(source, "YAML", "is empty.");
+            at = parser.Consume<DocumentStart>().Start;
+            if (parser.Accept<DocumentEnd>(out _)) throw new KerasFileException(source, "YAML", "is empty.");
+            while (true)
+            {
+                var e = parser.Consume<ParsingEvent>();
+                at = e.Start;
+                JsonNode? value;
+                long size;
+                switch (e)
+                {
+                    case Scalar scalar:
+                        CheckTag(scalar.Tag, Error);
+                        if (stack.TryPeek(out var keyed) && keyed.Container is JsonObject && keyed.PendingKey is null)
+                        {
+                            // A mapping key: kept as written.
+                            keyed.PendingKey = scalar.Value;
+                            continue;
+                        }
+                        value = Scalar(scalar.Value, scalar.Style, scalar.Tag.IsEmpty ? null : scalar.Tag.Value);
+                        size = 1;
+                        Remember(anchors, scalar.Anchor, value, size);
+                        break;
+                    case SequenceStart sequence:
+                        CheckTag(sequence.Tag, Error);
+                        Open(stack, new JsonArray(), sequence.Anchor, Error);
+                        continue;
+                    case MappingStart mapping:
+                        CheckTag(mapping.Tag, Error);
+                        Open(stack, new JsonObject(), mapping.Anchor, Error);
+                        continue;
+                    case SequenceEnd or MappingEnd:
+                    {
+                        var frame = stack.Pop();
+                        if (frame.PendingKey is not null) throw Error($"the key '{frame.PendingKey}' has no value.");
+                        value = frame.Container;
+                        size = frame.Size;
+                        if (frame.Anchor is not null) anchors[frame.Anchor] = (value, size);
+                        break;
+                    }
+                    case AnchorAlias alias:
+                    {
+                        if (!anchors.TryGetValue(alias.Value.Value, out var target))
+                            throw Error($"the alias *{alias.Value.Value} refers to an anchor that is not defined before it (or to the node that contains it).");
+                        size = target.Size;
+                        value = target.Node?.DeepClone();
+                        break;
+                    }
+                    case DocumentEnd:
+                        throw Error("ends before its root node is complete.");
+                    default:
+                        throw Error($"holds a {e.GetType().Name} event where a node was expected.");
+                }
+                budget -= size;
+                if (budget < 0)
+                    throw Error($"expands to more than {text.Length + NodeAllowance} nodes (aliases are expanded into copies); the document is refused.");
+                if (stack.Count == 0) return value;
+                var parent = stack.Peek();
+                parent.Size += size;
+                if (parent.Container is JsonArray list)
+                {
+                    list.Add(value);
+                }
+                else
+                {
+                    if (parent.PendingKey is null) throw Error("has a mapping key that is not a scalar.");
+                    ((JsonObject)parent.Container)[parent.PendingKey] = value;
+                    parent.PendingKey = null;
+                }
+            }
         }
         catch (YamlException e)
         {
             throw new KerasFileException(source, $"YAML line {e.Start.Line}", $"is not valid YAML: {e.Message}", e);
         }
-        if (stream.Documents.Count == 0) throw new KerasFileException(source, "YAML", "is empty.");
-        return ToJson(stream.Documents[0].RootNode, 0, source);
+        catch (InvalidOperationException e)
+        {
+            // The parser's own consistency checks on malformed event sequences.
+            throw new KerasFileException(source, $"YAML line {at.Line}", $"is not valid YAML: {e.Message}", e);
+        }
     }
 
-    private static JsonNode? ToJson(YamlNode node, int depth, string source)
+    private static void Open(Stack<Frame> stack, JsonNode container, AnchorName anchor, Func<string, KerasFileException> error)
     {
-        if (depth > 256) throw new KerasFileException(source, "YAML", "is nested too deeply.");
-        switch (node)
-        {
-            case YamlMappingNode map:
-                var o = new JsonObject();
-                foreach (var (k, v) in map.Children)
-                {
-                    var key = k is YamlScalarNode ks ? ks.Value ?? "" : throw new KerasFileException(source, $"YAML line {k.Start.Line}", "has a key that is not a scalar.");
-                    o[key] = ToJson(v, depth + 1, source);
-                }
-                return o;
-            case YamlSequenceNode seq:
-                return new JsonArray(seq.Children.Select(c => ToJson(c, depth + 1, source)).ToArray());
-            case YamlScalarNode scalar:
-                return Scalar(scalar);
-            default:
-                throw new KerasFileException(source, $"YAML line {node.Start.Line}", "holds an alias or a node kind that is not supported.");
-        }
+        if (stack.TryPeek(out var parent) && parent.Container is JsonObject && parent.PendingKey is null)
+            throw error("has a mapping key that is not a scalar.");
+        if (stack.Count >= MaxDepth) throw error($"is nested more than {MaxDepth} levels deep.");
+        stack.Push(new Frame(container, anchor.IsEmpty ? null : anchor.Value));
+    }
+
+    private static void Remember(Dictionary<string, (JsonNode? Node, long Size)> anchors, AnchorName anchor, JsonNode? value, long size)
+    {
+        if (!anchor.IsEmpty) anchors[anchor.Value] = (value, size);
+    }
+
+    private static void CheckTag(TagName tag, Func<string, KerasFileException> error)
+    {
+        if (tag.IsEmpty || DataTags.Contains(tag.Value)) return;
+        throw error($"uses the tag '{tag.Value}'; Keras.Net reads plain data only and never constructs objects a file names.");
+    }
+
+    // A scalar typed as YAML 1.1 resolves plain scalars; quoted and block scalars, and !!str, stay strings.
+    private static JsonNode? Scalar(string value, ScalarStyle style, string? tag)
+    {
+        if (tag == "tag:yaml.org,2002:str" || tag == "tag:yaml.org,2002:python/unicode" || tag == "tag:yaml.org,2002:python/str")
+            return JsonValue.Create(value);
+        // Infinities and NaN (".inf", ".nan", or a number too large for a double) stay text that the config
+        // readers parse as numbers: JSON has no literal for them, so a double node could not be written back.
+        var node = Scalar(new YamlScalarNode(value) { Style = style });
+        return node is JsonValue v && v.TryGetValue<double>(out var d) && !double.IsFinite(d)
+            ? JsonValue.Create(double.IsNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity")
+            : node;
     }
 
     private static JsonNode? Scalar(YamlScalarNode s)

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Keras.Saving.KerasZip;
@@ -15,6 +14,7 @@ internal sealed class KerasArchive
 {
     private const long MaxJsonBytes = 256L << 20;
     private const long MaxWeightsBytes = 8L << 30;
+    private const long MaxExpansion = 1032;
 
     public const string ConfigEntry = "config.json";
     public const string MetadataEntry = "metadata.json";
@@ -86,30 +86,45 @@ internal sealed class KerasArchive
         }
         if (entry.Length > maxBytes)
             throw new KerasFileException(path, name, $"declares {entry.Length} bytes, more than the {maxBytes} accepted.");
+        // Keras stores entries uncompressed; DEFLATE cannot expand more than about 1032:1. A declared size
+        // beyond that is a lie, refused before anything is allocated for it.
+        if (entry.Length > Math.Max(entry.CompressedLength, 0) * MaxExpansion + 1024)
+            throw new KerasFileException(path, name, $"declares {entry.Length} bytes from {entry.CompressedLength} compressed bytes, which no zip method can produce.");
         using var s = entry.Open();
-        using var ms = new MemoryStream(entry.Length > 0 ? (int)Math.Min(entry.Length, int.MaxValue) : 0);
+        // Grow with the data actually read rather than trusting the declared size up front.
+        using var ms = new MemoryStream((int)Math.Min(entry.Length, 1 << 20));
         var buffer = new byte[81920];
         int n;
         while ((n = s.Read(buffer, 0, buffer.Length)) > 0)
         {
             ms.Write(buffer, 0, n);
             if (ms.Length > maxBytes) throw new KerasFileException(path, name, $"expands beyond {maxBytes} bytes.");
+            if (ms.Length > entry.Length) throw new KerasFileException(path, name, $"holds more than the {entry.Length} bytes it declares.");
         }
+        if (ms.Length != entry.Length) throw new KerasFileException(path, name, $"holds {ms.Length} bytes but declares {entry.Length}; the archive is corrupt.");
         return ms.ToArray();
     }
 
     private static JsonObject ParseObject(string path, string entry, byte[] bytes)
     {
+        // System.Text.Json checks UTF-8 only when a string is read, which would be long after loading;
+        // decode strictly here so invalid text is refused as part of this entry.
+        string text;
         try
         {
-            return JsonNode.Parse(bytes) as JsonObject
-                ?? throw new KerasFileException(path, entry, "is not a JSON object.");
+            text = StrictUtf8.GetString(bytes.AsSpan(bytes.AsSpan().StartsWith(Utf8Bom) ? Utf8Bom.Length : 0));
         }
-        catch (JsonException e)
+        catch (DecoderFallbackException e)
         {
-            throw new KerasFileException(path, entry, $"is not valid JSON: {e.Message}", e);
+            throw new KerasFileException(path, entry, $"is not valid UTF-8 text (byte {e.Index}).", e);
         }
+        return ModelFiles.ParseJson(text, path, entry) as JsonObject
+            ?? throw new KerasFileException(path, entry, "is not a JSON object.");
     }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     /// <summary>Writes an archive atomically.</summary>
     public static void Write(string path, JsonObject config, JsonObject metadata, Action<Stream> writeWeights)

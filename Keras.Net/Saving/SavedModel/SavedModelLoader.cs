@@ -111,14 +111,7 @@ internal static class SavedModelLoader
         foreach (var (id, m) in metadata)
         {
             if (id == 0 || id >= nodes.Count || m.Identifier == "_tf_keras_metric") continue;
-            try
-            {
-                if (JsonNode.Parse(m.Json) is JsonObject o && o["name"]?.ToString() is { } n) names[id] = n;
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                throw new KerasFileException(m.Source, $"node {id}'s Keras metadata", $"is not valid JSON: {e.Message}", e);
-            }
+            if (ModelFiles.ParseJson(m.Json, m.Source, $"node {id}'s Keras metadata") is JsonObject o && o["name"]?.ToString() is { } n) names[id] = n;
         }
         var rootChildren = nodes[0].Children.Select(c => c.NodeId).ToHashSet();
 

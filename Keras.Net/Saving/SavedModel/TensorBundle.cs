@@ -133,7 +133,9 @@ internal sealed class TensorBundle
             ulong shared = Snappy.Varint(block, ref pos, error);
             ulong nonShared = Snappy.Varint(block, ref pos, error);
             ulong valueLength = Snappy.Varint(block, ref pos, error);
-            if (shared > (ulong)key.Length || nonShared > (ulong)(limit - pos) || valueLength > (ulong)(limit - pos) - nonShared)
+            // The varints themselves may run into the restart array: then nothing is left for the entry.
+            long left = Math.Max(0, limit - pos);
+            if (shared > (ulong)key.Length || nonShared > (ulong)left || valueLength > (ulong)left - nonShared)
                 throw error($"has a malformed entry at byte {pos} (shared {shared}, non-shared {nonShared}, value {valueLength}).");
             var next = new byte[(int)shared + (int)nonShared];
             Array.Copy(key, next, (int)shared);
