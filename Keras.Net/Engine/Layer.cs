@@ -132,6 +132,7 @@ public abstract class Layer : IDisposable
         if (!shape.IsFullyDefined)
             throw new ArgumentException($"Layer \"{Name}\": weight '{name}' needs a fully known shape; got {shape}.", nameof(shape));
         initializer ??= DType.IsFloating() ? new GlorotUniform() : new Zeros();
+        WeightBudget.Charge(Name, name, shape, dtype ?? DType);
         Variable v;
         // The scope frees the initializer's temporaries too (the variable keeps its own copy).
         using (Ops.NoGrad())

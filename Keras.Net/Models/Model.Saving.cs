@@ -18,9 +18,12 @@ public partial class Model
     /// <param name="compile">Restore the compiled state (optimizer, loss, metrics and, where Keras 3 saved
     /// them, the optimizer's variables) when the file has one and Keras.Net supports it; otherwise the
     /// model is returned uncompiled.</param>
-    /// <param name="safeMode">Refuse Lambda layers (they carry arbitrary code).</param>
-    /// <exception cref="KerasFileException">The file is missing, truncated, malformed, or names an unknown
-    /// layer (<see cref="UnknownLayerClassException"/>); the message names the file, the part and the problem.</exception>
+    /// <param name="safeMode">Refuse Lambda layers (they carry arbitrary code); with <c>false</c>, a Lambda
+    /// still loads only when its function was registered in C# (no code from a file ever runs).</param>
+    /// <exception cref="KerasFileException">The file is missing, truncated, malformed, names an unknown
+    /// layer (<see cref="UnknownLayerClassException"/>), or its config asks for more weight memory than the
+    /// file holds; the message names the file, the part and the problem. Files are untrusted input: no
+    /// malformed file makes the loader crash, hang or allocate without bound (<c>eng/fuzz</c> checks this).</exception>
     public static Model Load(string path, bool compile = true, bool safeMode = true) => ModelFiles.Load(path, compile, safeMode);
 
     /// <summary>
@@ -61,12 +64,17 @@ public partial class Model
     /// <param name="path">The file.</param>
     /// <param name="byName">Pair layers by name instead of by position (layers the file lacks keep their weights).</param>
     /// <param name="skipMismatch">Skip layers whose weights differ in number or shape instead of failing.</param>
+    /// <exception cref="KerasFileException">The file is missing or malformed, or its weights do not match the
+    /// model's; nothing is assigned then.</exception>
+    /// <remarks>Takes the model's weights exclusively: predictions on other threads wait, then see all new weights.</remarks>
     public void LoadWeights(string path, bool byName = false, bool skipMismatch = false)
     {
         using (WritingWeights()) ModelFiles.LoadWeights(this, path, byName, skipMismatch);
     }
 
     /// <summary>Rebuilds a model from its JSON architecture (Keras's <c>model_from_json</c>; Keras 1–3 configs).</summary>
+    /// <exception cref="KerasFileException">The JSON is malformed or describes an unknown or invalid model
+    /// (<see cref="KerasFileException.FilePath"/> is <c>"JSON string"</c>).</exception>
     public static Model FromJson(string json, bool safeMode = true)
     {
         ArgumentNullException.ThrowIfNull(json);
@@ -79,6 +87,8 @@ public partial class Model
     /// Rebuilds a model from its config (Keras's <c>model_from_config</c>): either
     /// <c>{"class_name", "config"}</c> or a Sequential/Functional model's inner config.
     /// </summary>
+    /// <exception cref="KerasFileException">The config describes an unknown or invalid model
+    /// (<see cref="KerasFileException.FilePath"/> is <c>"config"</c>).</exception>
     public static Model FromConfig(JsonObject config, bool safeMode = true)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -92,6 +102,8 @@ public partial class Model
     public string ToYaml() => Yaml.Write(CallOptions.Annotate(Engine.Serialization.Layer(this), this));
 
     /// <summary>Rebuilds a model from a YAML architecture (Keras 2's <c>model_from_yaml</c>).</summary>
+    /// <exception cref="KerasFileException">The YAML is malformed (including alias bombs and deep nesting) or
+    /// describes an unknown or invalid model (<see cref="KerasFileException.FilePath"/> is <c>"YAML string"</c>).</exception>
     public static Model FromYaml(string yaml, bool safeMode = true)
     {
         ArgumentNullException.ThrowIfNull(yaml);

@@ -127,8 +127,12 @@ internal static class ModelFiles
         }
     }
 
-    /// <summary>A model from <c>{"class_name", "config"}</c> (or an inner Sequential/Functional config).</summary>
-    public static Model FromSerialized(JsonObject node, string source, bool safeMode, string? kerasVersion, string? backend)
+    /// <summary>
+    /// A model from <c>{"class_name", "config"}</c> (or an inner Sequential/Functional config).
+    /// <paramref name="weightBytes"/> is the size of the weight data that comes with the config (null for a
+    /// bare architecture): the weights the config asks for must fit in it (see <see cref="Engine.WeightBudget"/>).
+    /// </summary>
+    public static Model FromSerialized(JsonObject node, string source, bool safeMode, string? kerasVersion, string? backend, long? weightBytes = null)
     {
         if (!node.ContainsKey("class_name"))
         {
@@ -140,6 +144,7 @@ internal static class ModelFiles
         var context = new LoadContext(source, safeMode, LoadContext.DetectGeneration(kerasVersion, node), backend, kerasVersion);
         // Lambda layers decide for themselves what safe mode allows (registered functions load; Python code never runs).
         using var safeScope = Layers.Lambda.SafeModeScope(safeMode);
+        using var budget = Engine.WeightBudget.Limit(source, weightBytes);
         var model = ModelDeserializer.Model(node, context);
         RememberOrigin(model, context);
         return model;
@@ -149,7 +154,7 @@ internal static class ModelFiles
     {
         var archive = KerasArchive.Read(path);
         var kerasVersion = archive.Metadata?["keras_version"]?.ToString();
-        var model = FromSerialized(archive.Config, path, safeMode, kerasVersion, null);
+        var model = FromSerialized(archive.Config, path, safeMode, kerasVersion, null, archive.Weights?.LongLength);
         if (archive.Weights is not null)
         {
             using var h5 = H5Archive.Open(archive.Weights, $"{path}!{KerasArchive.WeightsEntry}");
@@ -193,7 +198,7 @@ internal static class ModelFiles
         var backend = h5.StringAttribute(root, "backend", "root");
         var node = ParseJson(configText, path, "model_config") as JsonObject
             ?? throw new KerasFileException(path, "model_config", "is not a JSON object.");
-        var model = FromSerialized(node, path, safeMode, kerasVersion, backend);
+        var model = FromSerialized(node, path, safeMode, kerasVersion, backend, new FileInfo(path).Length);
         var context = new LoadContext(path, safeMode, LoadContext.DetectGeneration(kerasVersion, node), backend, kerasVersion);
         var weightsGroup = h5.TryGroup("model_weights");
         if (weightsGroup is null)

@@ -62,7 +62,9 @@ internal static class SavedModelLoader
         }
         var kerasVersion = rootJson["keras_version"]?.ToString();
         var backend = rootJson["backend"]?.ToString();
-        var model = ModelFiles.FromSerialized(modelConfig, root.Source, safeMode, kerasVersion, backend);
+        var variables = Path.Combine(dir, "variables");
+        long? weightBytes = Directory.Exists(variables) ? new DirectoryInfo(variables).EnumerateFiles().Sum(f => f.Length) : null;
+        var model = ModelFiles.FromSerialized(modelConfig, root.Source, safeMode, kerasVersion, backend, weightBytes);
         try
         {
             if (model.Weights.Count > 0)
