@@ -22,6 +22,11 @@ namespace Keras.Native;
 /// <c>$XDG_CACHE_HOME/keras-net</c> or <c>~/.cache/keras-net</c>) and loaded instead. No root access, compiler or
 /// manual step is needed.
 /// </para>
+/// <para>
+/// On x86-64 Linux with an AMD CPU that has AVX2 and FMA, loading also lets libtorch's MKL choose its kernels by
+/// instruction set rather than by CPU vendor (see <see cref="TorchRuntimeInfo.MklVendorDispatch"/>); set
+/// <c>KERAS_NET_MKL_VENDOR_DISPATCH=0</c> to keep MKL's default.
+/// </para>
 /// </remarks>
 public static class TorchRuntime
 {
@@ -31,6 +36,7 @@ public static class TorchRuntime
     // Kept across failed attempts: once a shim is loaded into the process it cannot be unloaded, so a retry
     // after a later failure (e.g. in verification) must describe that load rather than start over.
     private static ShimLoadOutcome? s_outcome;
+    private static MklDispatchOutcome? s_mkl;
     private static List<string>? s_trace;
 
     /// <summary>True once <see cref="EnsureLoaded"/> has completed successfully in this process.</summary>
@@ -100,9 +106,12 @@ public static class TorchRuntime
             }
         }
 
+        // Before the first GEMM (the verification below is one): MKL decides its code path on its first call.
+        s_mkl ??= MklVendorDispatch.Apply(trace);
+
         Verify(s_outcome);
         trace.Add("verified with a tensor computation");
-        return new LoadedState(s_outcome, TorchSharpVersion(torchAssembly), trace.ToArray());
+        return new LoadedState(s_outcome, s_mkl, TorchSharpVersion(torchAssembly), trace.ToArray());
     }
 
     private static void Verify(ShimLoadOutcome outcome)
@@ -149,7 +158,7 @@ public static class TorchRuntime
         return torchAssembly.GetName().Version?.ToString() ?? "unknown";
     }
 
-    internal sealed record LoadedState(ShimLoadOutcome Outcome, string TorchSharpVersion, IReadOnlyList<string> Trace);
+    internal sealed record LoadedState(ShimLoadOutcome Outcome, MklDispatchOutcome Mkl, string TorchSharpVersion, IReadOnlyList<string> Trace);
 
     /// <summary>
     /// Every call into TorchSharp lives here, in methods that are only reached after loading, so that nothing
@@ -185,6 +194,8 @@ public static class TorchRuntime
             CudaAvailable = torch.cuda.is_available(),
             NumThreads = torch.get_num_threads(),
             NumInteropThreads = torch.get_num_interop_threads(),
+            MklVendorDispatch = state.Mkl.Applied,
+            MklDispatchNote = state.Mkl.Note,
             LoadTrace = state.Trace,
         };
     }

@@ -43,6 +43,16 @@ public sealed record TorchRuntimeInfo
     /// <summary>libtorch's inter-op thread count (<c>torch.get_num_interop_threads()</c>) when this snapshot was taken.</summary>
     public int NumInteropThreads { get; init; }
 
+    /// <summary>
+    /// True when libtorch's MKL was let past its CPU-vendor check on this AMD CPU, so its GEMMs use the AVX2/AVX-512
+    /// kernels it would use on an Intel CPU with the same instruction sets (<c>KERAS_NET_MKL_VENDOR_DISPATCH=0</c>
+    /// turns this off). <see cref="MklDispatchNote"/> says why when it is false.
+    /// </summary>
+    public bool MklVendorDispatch { get; init; }
+
+    /// <summary>How MKL chooses its CPU code path in this process, or why the AMD override was not applied.</summary>
+    public string MklDispatchNote { get; init; } = string.Empty;
+
     /// <summary>The steps the bootstrap took, for diagnostics.</summary>
     public IReadOnlyList<string> LoadTrace { get; init; } = [];
 
@@ -57,6 +67,7 @@ public sealed record TorchRuntimeInfo
         }
 
         return $"libtorch {LibTorchVersion}, TorchSharp {TorchSharpVersion}, shim {shim}, " +
-            $"CUDA {(CudaAvailable ? "available" : "not available")}, {NumThreads} intra-op / {NumInteropThreads} inter-op threads";
+            $"CUDA {(CudaAvailable ? "available" : "not available")}, {NumThreads} intra-op / {NumInteropThreads} inter-op threads, " +
+            $"MKL: {MklDispatchNote}";
     }
 }
