@@ -70,7 +70,7 @@ public static class JsonMutations
         if (pick < 10 && YamlToJson(Encoding.UTF8.GetString(original)) is { } root)
         {
             var (op, detail, mutated) = MutateTree(root, rng);
-            return ($"yaml-tree:{op}", detail, Encoding.UTF8.GetBytes(JsonToYaml(mutated)));
+            return ($"yaml-tree:{op}", detail, Encoding.UTF8.GetBytes(Keras.Saving.Json.Yaml.Write(mutated)));
         }
         if (pick < 14) return TextSpecials(original, rng, yaml: true);
         return ByteMutations.Mutate(original, rng);
@@ -465,52 +465,6 @@ public static class JsonMutations
                 return JsonValue.Create(s.Value ?? "");
             default:
                 return null;
-        }
-    }
-
-    /// <summary>Writes JSON nodes as block-style YAML (strings double-quoted).</summary>
-    public static string JsonToYaml(JsonNode? node)
-    {
-        var sw = new StringWriter(CultureInfo.InvariantCulture);
-        var emitter = new Emitter(sw);
-        emitter.Emit(new StreamStart());
-        emitter.Emit(new DocumentStart());
-        Emit(emitter, node);
-        emitter.Emit(new DocumentEnd(isImplicit: true));
-        emitter.Emit(new StreamEnd());
-        return sw.ToString();
-    }
-
-    private static void Emit(IEmitter e, JsonNode? node)
-    {
-        switch (node)
-        {
-            case null:
-                e.Emit(new Scalar(null, null, "null", ScalarStyle.Plain, true, false));
-                break;
-            case JsonObject o:
-                e.Emit(new MappingStart(null, null, false, MappingStyle.Block));
-                foreach (var (k, v) in o)
-                {
-                    e.Emit(new Scalar(null, null, k, ScalarStyle.DoubleQuoted, true, true));
-                    Emit(e, v);
-                }
-                e.Emit(new MappingEnd());
-                break;
-            case JsonArray a:
-                e.Emit(new SequenceStart(null, null, false, a.Count == 0 ? SequenceStyle.Flow : SequenceStyle.Block));
-                foreach (var item in a) Emit(e, item);
-                e.Emit(new SequenceEnd());
-                break;
-            case JsonValue v when v.TryGetValue<string>(out var s):
-                e.Emit(new Scalar(null, null, s, ScalarStyle.DoubleQuoted, true, true));
-                break;
-            case JsonValue v when v.TryGetValue<bool>(out var b):
-                e.Emit(new Scalar(null, null, b ? "true" : "false", ScalarStyle.Plain, true, false));
-                break;
-            case JsonValue v:
-                e.Emit(new Scalar(null, null, v.ToJsonString(), ScalarStyle.Plain, true, false));
-                break;
         }
     }
 }
