@@ -350,7 +350,7 @@ public class UntrustedFileTests
         var lambdaName = $"fuzz_lambda_{Guid.NewGuid():N}";
         var config = LambdaModel(lambdaName);
         var json = config.ToJsonString();
-        var yaml = Keras.Fuzz.JsonMutations.JsonToYaml(config);
+        var yaml = global::Keras.Saving.Json.Yaml.Write(config);
 
         var files = new List<string>
         {
