@@ -142,7 +142,7 @@ public sealed class SimpleRNNCell : Layer, IRnnCell, IRnnCellKernel
         public Tensor[] Step(Tensor projected, IReadOnlyList<Tensor> states)
         {
             var prev = recurrentMask is null ? states[0] : Ops.Multiply(states[0], recurrentMask);
-            var output = cell.Activation.Call(Ops.Add(projected, Ops.MatMul(prev, cell._recurrentKernel!)));
+            var output = cell.Activation.Call(Ops.Dense(prev, cell._recurrentKernel!, projected));
             return [output, output];
         }
     }
