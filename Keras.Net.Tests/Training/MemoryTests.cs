@@ -98,7 +98,8 @@ public class MemoryTests
             }
             Assert.AreEqual(liveBefore, KerasBackend.Current.LiveTensorCount, "runtime tensors left alive by 100 disposed models");
             var growth = NativeResidentBytes() - rssBefore;
-            Assert.IsLessThan(32L << 20, growth, $"native resident memory grew by {growth >> 20} MB over 100 load/dispose cycles of an 8 MB model");
+            // Keeping the models would take 800 MB; the allocator's reuse of freed memory wanders by a few tens of MB.
+            Assert.IsLessThan(96L << 20, growth, $"native resident memory grew by {growth >> 20} MB over 100 load/dispose cycles of an 8 MB model");
         }
         finally
         {

@@ -41,4 +41,10 @@ internal interface IRnnSequence
 
     /// <summary>One step from the projected input: returns <c>[output, new states…]</c>.</summary>
     Tensor[] Step(Tensor projected, IReadOnlyList<Tensor> states);
+
+    /// <summary>
+    /// The whole (unmasked) sequence (batch, time, features) at once in a fused runtime kernel: the output
+    /// of every step and the final states; null when this cell or the runtime cannot (the loop then steps).
+    /// </summary>
+    (Tensor Outputs, Tensor[] States)? RunWhole(Tensor sequence, IReadOnlyList<Tensor> states) => null;
 }

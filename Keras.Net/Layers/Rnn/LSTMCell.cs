@@ -150,6 +150,17 @@ public sealed class LSTMCell : Layer, IRnnCell, IRnnCellKernel
     {
         private readonly int _units = cell.Units;
 
+        // The runtime's fused LSTM computes exactly Keras's cell when the activations are the standard ones
+        // and no dropout applies (dropout masks differ per gate, which the fused kernel has no place for).
+        public (Tensor Outputs, Tensor[] States)? RunWhole(Tensor sequence, IReadOnlyList<Tensor> states)
+        {
+            if (inputMasks is not null || recurrentMasks is not null) return null;
+            if (cell.Activation.Name != "tanh" || cell.RecurrentActivation.Name != "sigmoid") return null;
+            if (cell.DType is not (DType.Float32 or DType.Float64)) return null;
+            var fused = Ops.FusedLstm(Ops.Cast(sequence, cell.DType), states[0], states[1], cell._kernel!, cell._recurrentKernel!, cell._bias?.Value);
+            return fused is { } f ? (f.Outputs, [f.H, f.C]) : null;
+        }
+
         public Tensor ProjectInputs(Tensor inputs)
         {
             var x = Ops.Cast(inputs, cell.DType);

@@ -224,6 +224,11 @@ public class RNN : Layer
         }
 
         var sequence = (_cell as IRnnCellKernel)?.Begin(new Shape(batch).Concat(x.Shape.Slice(2)), training);
+        if (boolMask is null && time > 0 && sequence?.RunWhole(sequences, states) is { } whole)
+        {
+            var lastOutput = Ops.Squeeze(Ops.Slice(whole.Outputs, 1, time - 1, 1), 1);
+            return (lastOutput, ReturnSequences ? whole.Outputs : null, whole.States);
+        }
         var projected = sequence is null ? sequences : sequence.ProjectInputs(sequences);
         var outputs = ReturnSequences ? new Tensor[time] : null;
         Tensor? previous = null, zeros = null, last = null;
