@@ -18,25 +18,17 @@ namespace Keras.Net.Tests.Fuzz;
 [TestClass]
 public class UntrustedFileTests
 {
-    private static string _folder = "";
+    private static ScratchFolder _scratch = null!;
 
     [ClassInitialize]
-    public static void CreateFolder(TestContext _) => _folder = SavingFiles.NewFolder("untrusted");
+    public static void CreateFolder(TestContext _) => _scratch = new("untrusted");
 
     [ClassCleanup]
-    public static void RemoveFolder()
-    {
-        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
-    }
+    public static void RemoveFolder() => _scratch.Dispose();
 
-    private static string Write(string name, byte[] bytes)
-    {
-        var path = Path.Combine(_folder, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    private static string Write(string name, byte[] bytes) => _scratch.Write(name, bytes);
 
-    private static string Write(string name, string text) => Write(name, Encoding.UTF8.GetBytes(text));
+    private static string Write(string name, string text) => _scratch.Write(name, text);
 
     private static KerasFileException Refused(string file, Action load)
     {
@@ -301,7 +293,7 @@ public class UntrustedFileTests
     {
         // Keras.Net writes version 2 object headers (OHDR), which carry a checksum.
         using var model = new Sequential([new Dense(3, inputShape: 4, name: "d")], name: "small");
-        var weights = Path.Combine(_folder, "checksum.weights.h5");
+        var weights = Path.Combine(_scratch.Path, "checksum.weights.h5");
         model.SaveWeights(weights);
         var bytes = File.ReadAllBytes(weights);
         int header = bytes.AsSpan().IndexOf("OHDR"u8);
@@ -357,14 +349,14 @@ public class UntrustedFileTests
             Write("lambda.json", json),
             Write("lambda.yaml", yaml),
         };
-        var keras = Path.Combine(_folder, "lambda.keras");
+        var keras = Path.Combine(_scratch.Path, "lambda.keras");
         using (var zip = ZipFile.Open(keras, ZipArchiveMode.Create))
         {
             using (var w = new StreamWriter(zip.CreateEntry("metadata.json").Open())) w.Write("""{"keras_version": "3.15.1"}""");
             using (var w = new StreamWriter(zip.CreateEntry("config.json").Open())) w.Write(json);
         }
         files.Add(keras);
-        var h5 = Path.Combine(_folder, "lambda.h5");
+        var h5 = Path.Combine(_scratch.Path, "lambda.h5");
         new PureHDF.H5File { Attributes = new() { ["model_config"] = json, ["keras_version"] = "3.15.1", ["backend"] = "tensorflow" } }.Write(h5);
         files.Add(h5);
         var savedModel = SavedModelWithLambda(lambdaName);
@@ -396,7 +388,7 @@ public class UntrustedFileTests
     private static string SavedModelWithLambda(string lambdaName)
     {
         var source = SavingFiles.Tf("sm_keras_tfnet_mnist_dense_tf2_11/saved_model");
-        var target = Path.Combine(_folder, "lambda_saved_model");
+        var target = Path.Combine(_scratch.Path, "lambda_saved_model");
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
             var to = Path.Combine(target, Path.GetRelativePath(source, file));

@@ -13,21 +13,18 @@ namespace Keras.Net.Tests.Fuzz;
 [TestClass]
 public class WeightBudgetTests
 {
-    private static string _folder = "";
+    private static ScratchFolder _scratch = null!;
 
     [ClassInitialize]
-    public static void CreateFolder(TestContext _) => _folder = SavingFiles.NewFolder("weight-budget");
+    public static void CreateFolder(TestContext _) => _scratch = new("weight-budget");
 
     [ClassCleanup]
-    public static void RemoveFolder()
-    {
-        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
-    }
+    public static void RemoveFolder() => _scratch.Dispose();
 
     /// <summary>A real .keras file of a small model whose Dense layer is then rewritten to <paramref name="units"/> units.</summary>
     private static string KerasFileAskingFor(int inputs, int units)
     {
-        var path = Path.Combine(_folder, $"dense-{inputs}x{units}.keras");
+        var path = Path.Combine(_scratch.Path, $"dense-{inputs}x{units}.keras");
         using (var model = new Sequential([new Dense(4, inputShape: 3, name: "wide")])) model.SaveModel(path);
         using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
         var entry = zip.GetEntry("config.json")!;

@@ -12,23 +12,15 @@ namespace Keras.Net.Tests.Saving;
 [TestClass]
 public class MalformedFileTests
 {
-    private static string _folder = "";
+    private static ScratchFolder _scratch = null!;
 
     [ClassInitialize]
-    public static void CreateFolder(TestContext _) => _folder = SavingFiles.NewFolder("malformed");
+    public static void CreateFolder(TestContext _) => _scratch = new("malformed");
 
     [ClassCleanup]
-    public static void RemoveFolder()
-    {
-        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
-    }
+    public static void RemoveFolder() => _scratch.Dispose();
 
-    private static string Write(string name, byte[] bytes)
-    {
-        var path = Path.Combine(_folder, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    private static string Write(string name, byte[] bytes) => _scratch.Write(name, bytes);
 
     private static KerasFileException Fails(string path, Action load)
     {
@@ -49,7 +41,7 @@ public class MalformedFileTests
         Assert.AreEqual("header", e.Part);
         var empty = Write("empty.h5", []);
         StringAssert.Contains(Fails(empty, () => Model.Load(empty)).Problem, "empty");
-        var missing = Path.Combine(_folder, "nope.keras");
+        var missing = Path.Combine(_scratch.Path, "nope.keras");
         StringAssert.Contains(Fails(missing, () => Model.Load(missing)).Problem, "does not exist");
     }
 
@@ -76,26 +68,26 @@ public class MalformedFileTests
     {
         // A full model whose model_weights group is gone.
         var config = new JsonObject { ["class_name"] = "Sequential", ["config"] = JsonNode.Parse(SmallModel().ToJson())!["config"]!.DeepClone() };
-        var path = Path.Combine(_folder, "noweights.h5");
+        var path = Path.Combine(_scratch.Path, "noweights.h5");
         new H5File { Attributes = new() { ["model_config"] = config.ToJsonString(), ["keras_version"] = "3.15.1" } }.Write(path);
         var e = Fails(path, () => Model.Load(path));
         StringAssert.Contains(e.Part, "model_weights");
 
         // layer_names lists a layer whose group is missing.
-        var listed = Path.Combine(_folder, "listed.h5");
+        var listed = Path.Combine(_scratch.Path, "listed.h5");
         new H5File { Attributes = new() { ["layer_names"] = new[] { "d1", "d2" } }, ["d1"] = new H5Group { Attributes = new() { ["weight_names"] = new[] { "d1/kernel" } } } }.Write(listed);
         e = Fails(listed, () => SmallModel().LoadWeights(listed));
         StringAssert.Contains(e.Message, "'d2'");
 
         // A Keras 3 weights file without the layer.
-        var keras3 = Path.Combine(_folder, "partial.weights.h5");
+        var keras3 = Path.Combine(_scratch.Path, "partial.weights.h5");
         new H5File { ["layers"] = new H5Group { ["dense"] = new H5Group { ["vars"] = new H5Group { ["0"] = new H5Dataset(new float[12], fileDims: [4, 3]), ["1"] = new float[3] } } } }.Write(keras3);
         e = Fails(keras3, () => SmallModel().LoadWeights(keras3));
         StringAssert.Contains(e.Message, "d2");
         StringAssert.Contains(e.Problem, "missing");
 
         // A .keras archive without its config.
-        var zipPath = Path.Combine(_folder, "noconfig.keras");
+        var zipPath = Path.Combine(_scratch.Path, "noconfig.keras");
         using (var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create)) zip.CreateEntry("metadata.json").Open().Dispose();
         StringAssert.Contains(Fails(zipPath, () => Model.Load(zipPath)).Part, "config.json");
     }
@@ -104,9 +96,9 @@ public class MalformedFileTests
     public void AWeightOfTheWrongShapeNamesTheLayerAndBothShapes()
     {
         var model = SmallModel();
-        var path = Path.Combine(_folder, "shape.weights.h5");
+        var path = Path.Combine(_scratch.Path, "shape.weights.h5");
         model.SaveWeights(path);
-        var bad = Path.Combine(_folder, "badshape.weights.h5");
+        var bad = Path.Combine(_scratch.Path, "badshape.weights.h5");
         new H5File
         {
             ["layers"] = new H5Group
@@ -123,7 +115,7 @@ public class MalformedFileTests
         for (int i = 0; i < before.Length; i++) CollectionAssert.AreEqual(before[i], model.Weights[i].ToHost().ToArray<float>(), "nothing was assigned");
 
         // The legacy layout too, through the file's own weight names.
-        var legacy = Path.Combine(_folder, "badshape.h5");
+        var legacy = Path.Combine(_scratch.Path, "badshape.h5");
         new H5File
         {
             Attributes = new() { ["layer_names"] = new[] { "d1", "d2" } },
@@ -153,7 +145,7 @@ public class MalformedFileTests
     [TestMethod]
     public void ZipEntriesThatEscapeTheFolderAreRefused()
     {
-        var path = Path.Combine(_folder, "slip.keras");
+        var path = Path.Combine(_scratch.Path, "slip.keras");
         using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
         {
             using (var w = new StreamWriter(zip.CreateEntry("config.json").Open())) w.Write(SmallModel().ToJson());
@@ -161,7 +153,7 @@ public class MalformedFileTests
         }
         var e = Fails(path, () => Model.Load(path));
         StringAssert.Contains(e.Part, "../../evil.sh");
-        Assert.IsFalse(File.Exists(Path.Combine(_folder, "..", "..", "evil.sh")));
+        Assert.IsFalse(File.Exists(Path.Combine(_scratch.Path, "..", "..", "evil.sh")));
     }
 
     [TestMethod]
@@ -186,7 +178,7 @@ public class MalformedFileTests
     [TestMethod]
     public void SavedModelFoldersWithoutKerasMetadataGiveAClearError()
     {
-        var folder = Path.Combine(_folder, "saved_model");
+        var folder = Path.Combine(_scratch.Path, "saved_model");
         Directory.CreateDirectory(folder);
         File.WriteAllBytes(Path.Combine(folder, "saved_model.pb"), [8, 1, 18, 0]);
         var e = Fails(folder, () => Model.Load(folder));

@@ -54,3 +54,25 @@ internal static class SavingFiles
 
     public static JsonObject ReadJson(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
 }
+
+/// <summary>A temporary folder for one test class's files, deleted on <see cref="Dispose"/>.</summary>
+internal sealed class ScratchFolder(string prefix) : IDisposable
+{
+    public string Path { get; } = SavingFiles.NewFolder(prefix);
+
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="name"/> in the folder and returns its path.</summary>
+    public string Write(string name, byte[] bytes)
+    {
+        var path = System.IO.Path.Combine(Path, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="name"/> in the folder and returns its path.</summary>
+    public string Write(string name, string text) => Write(name, System.Text.Encoding.UTF8.GetBytes(text));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+    }
+}
