@@ -55,6 +55,8 @@ public partial interface IBackend
     void AddProduct(Tensor variable, Tensor a, Tensor b, double value);
     /// <summary>In place: <c>variable += value * a / b</c>.</summary>
     void AddQuotient(Tensor variable, Tensor a, Tensor b, double value);
+    /// <summary>In place: <c>variable = sqrt(source)</c> (no tensor is allocated).</summary>
+    void AssignSqrt(Tensor variable, Tensor source);
 
     // ---- elementwise ----
     Tensor Add(Tensor a, Tensor b);

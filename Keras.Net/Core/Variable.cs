@@ -98,6 +98,9 @@ public sealed class Variable : IDisposable
     /// <summary>In place: <c>value += scale * a / b</c> (an update primitive for optimizers).</summary>
     public void AddQuotient(Tensor a, Tensor b, double scale) => KerasBackend.Current.AddQuotient(_value, a, b, scale);
 
+    /// <summary>In place: <c>value = sqrt(source)</c> (an update primitive for optimizers; allocates nothing).</summary>
+    public void AssignSqrt(Tensor source) => KerasBackend.Current.AssignSqrt(_value, source);
+
     /// <summary>Copies the value to the host.</summary>
     public HostArray ToHost() => _value.ToHost();
 

@@ -12,6 +12,7 @@ public class Adam : Optimizer
     private Variable[] _m = [];
     private Variable[] _v = [];
     private Variable[] _vHat = [];
+    private Variable[] _denominators = [];
 
     /// <summary>Creates the optimizer.</summary>
     public Adam(LearningRateOrSchedule? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7, bool amsgrad = false,
@@ -36,6 +37,7 @@ public class Adam : Optimizer
         _m = variables.Select(v => AddVariableLike(v, "momentum")).ToArray();
         _v = variables.Select(v => AddVariableLike(v, "velocity")).ToArray();
         if (Amsgrad) _vHat = variables.Select(v => AddVariableLike(v, "velocity_hat")).ToArray();
+        _denominators = variables.Select(WorkBufferLike).ToArray();
     }
 
     /// <inheritdoc />
@@ -55,7 +57,10 @@ public class Adam : Optimizer
             _vHat[i].Assign(Ops.Maximum(_vHat[i], v));
             vUsed = _vHat[i];
         }
-        variable.AddQuotient(m, Ops.Add(Ops.Sqrt(vUsed), Epsilon), -alpha);
+        var denominator = _denominators[i];
+        denominator.AssignSqrt(vUsed);
+        denominator.AssignAdd(Epsilon);
+        variable.AddQuotient(m, denominator, -alpha);
     }
 
     /// <inheritdoc />

@@ -295,10 +295,25 @@ public abstract class Optimizer : IDisposable
             $"Unknown optimizer '{name}'. Known: sgd, adam, adamw, rmsprop, adamax, nadam, adagrad, adadelta, adafactor, ftrl, lion, lamb.", nameof(name)),
     };
 
+    private readonly List<Variable> _workBuffers = [];
+
+    /// <summary>
+    /// A buffer shaped like <paramref name="reference"/> for intermediate results computed in place every step
+    /// (not optimizer state: never saved). A fresh large tensor per step costs page faults in the allocator.
+    /// </summary>
+    protected Variable WorkBufferLike(Variable reference)
+    {
+        using var scope = Ops.Scope();
+        var v = new Variable(Ops.ZerosLike(reference.Value), $"{reference.Path.Replace('/', '_')}_work", trainable: false, path: $"{Name}/work");
+        _workBuffers.Add(v);
+        return v;
+    }
+
     /// <summary>Releases the state variables.</summary>
     public void Dispose()
     {
         foreach (var v in _stateVariables) v.Dispose();
+        foreach (var v in _workBuffers) v.Dispose();
         GC.SuppressFinalize(this);
     }
 }

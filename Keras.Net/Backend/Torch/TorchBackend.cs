@@ -255,6 +255,12 @@ internal sealed partial class TorchBackend : IBackend
         T(variable).addcdiv_(T(a), T(b), value);
     }
 
+    public void AssignSqrt(Tensor variable, Tensor source)
+    {
+        using var _ = torch.no_grad();
+        T(variable).copy_(T(source)).sqrt_();
+    }
+
     // ---- elementwise ----
 
     public Tensor Add(Tensor a, Tensor b) => W(T(a).add(T(b)));
