@@ -10,7 +10,9 @@ namespace Keras.Layers;
 /// Long Short-Term Memory layer (Keras's <c>LSTM</c>, Hochreiter 1997): an <see cref="RNN"/> of one
 /// <see cref="LSTMCell"/> named <c>lstm_cell</c>, whose weights are kernel (input_dim, 4·units),
 /// recurrent_kernel (units, 4·units) and bias (4·units,), gates i, f, c, o. States [h, c]; with
-/// <c>returnState</c> the outputs are <c>[output, h, c]</c>.
+/// <c>returnState</c> the outputs are <c>[output, h, c]</c>. With the default activations and no dropout or
+/// mask, the whole sequence runs in the runtime's fused LSTM kernel (Keras's cuDNN-style fast path), with the
+/// same results as stepping through time.
 /// </summary>
 public sealed class LSTM : RNN
 {
