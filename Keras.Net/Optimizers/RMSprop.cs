@@ -35,7 +35,10 @@ public sealed class RMSprop : Optimizer
         _velocities = variables.Select(v => AddVariableLike(v, "velocity")).ToArray();
         if (Momentum > 0) _momenta = variables.Select(v => AddVariableLike(v, "momentum")).ToArray();
         if (Centered) _averageGradients = variables.Select(v => AddVariableLike(v, "average_gradient")).ToArray();
+        _roots = variables.Select(WorkBufferLike).ToArray();
     }
+
+    private Variable[] _roots = [];
 
     /// <inheritdoc />
     protected override void UpdateStep(Tensor gradient, Variable variable, double learningRate)
@@ -44,18 +47,20 @@ public sealed class RMSprop : Optimizer
         var velocity = _velocities[i];
         velocity.ScaleAdd(Rho);
         velocity.AddProduct(gradient, gradient, 1 - Rho);
-        Tensor denominator;
+        // root = sqrt(velocity [- average²] + epsilon), computed in a reused buffer (no weight-sized allocation per step).
+        var root = _roots[i];
         if (Centered)
         {
             var avg = _averageGradients[i];
             avg.ScaleAdd(Rho, gradient, 1 - Rho);
-            denominator = Ops.Add(Ops.Subtract(velocity, Ops.Square(avg)), Epsilon);
+            root.Assign(Ops.Subtract(velocity, Ops.Square(avg)));
         }
         else
         {
-            denominator = Ops.Add(velocity, Epsilon);
+            root.Assign(velocity);
         }
-        var root = Ops.Sqrt(denominator);
+        root.AssignAdd(Epsilon);
+        root.AssignSqrt(root);
         if (Momentum > 0)
         {
             var m = _momenta[i];
