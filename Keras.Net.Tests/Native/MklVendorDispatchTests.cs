@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
@@ -171,51 +170,16 @@ public sealed class MklVendorDispatchTests
 
     private ProbeRun RunProbe(string setting)
     {
-        var probe = Path.Combine(AppContext.BaseDirectory, "RuntimeProbe.dll");
-        Assert.IsTrue(File.Exists(probe), $"{probe} missing: Keras.Net.Tests references eng/RuntimeProbe so it is built alongside");
         var gemmFile = Path.Combine(_dir, $"gemm-{setting}.bin");
-
-        var start = new ProcessStartInfo(DotnetHost())
+        var result = TorchRuntimeProcessTests.ProbeResult.Run(new Dictionary<string, string?>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(probe);
-        start.ArgumentList.Add("--gemm");
-        start.ArgumentList.Add(gemmFile);
-        start.Environment[Variable] = setting;
-        start.Environment["MKL_VERBOSE"] = "1";
-        start.Environment.Remove("MKL_ENABLE_INSTRUCTIONS");
-        start.Environment["KERAS_NET_CACHE_DIR"] = Path.Combine(_dir, "cache");
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("RuntimeProbe did not finish within 60 s");
-        }
-
-        Assert.AreEqual(0, process.ExitCode, $"probe failed:\n{stdout.Result}\n{stderr.Result}");
-        return new ProbeRun(stdout.Result, gemmFile);
-    }
-
-    // The muxer that runs this test process: DOTNET_HOST_PATH when the CLI set it, else <root>/dotnet.
-    private static string DotnetHost()
-    {
-        var fromCli = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromCli) && File.Exists(fromCli))
-        {
-            return fromCli;
-        }
-
-        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
-        var host = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
-        Assert.IsTrue(File.Exists(host), $"dotnet host not found at {host}");
-        return host;
+            [Variable] = setting,
+            ["MKL_VERBOSE"] = "1",
+            ["MKL_ENABLE_INSTRUCTIONS"] = null,
+            ["KERAS_NET_CACHE_DIR"] = Path.Combine(_dir, "cache"),
+        }, "--gemm", gemmFile);
+        Assert.AreEqual(0, result.ExitCode, $"probe failed:\n{result.Stdout}\n{result.Stderr}");
+        return new ProbeRun(result.Stdout, gemmFile);
     }
 
     private sealed class ProbeRun

@@ -154,7 +154,7 @@ public sealed class TorchRuntimeProcessTests
     }
 
     /// <summary>The probe's <c>key=value</c> output.</summary>
-    private sealed class ProbeResult
+    internal sealed class ProbeResult
     {
         private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
 
@@ -224,7 +224,9 @@ public sealed class TorchRuntimeProcessTests
 
             foreach (var (key, value) in environment)
             {
-                start.Environment[key] = value;
+                // null removes a variable the test process has.
+                if (value is null) start.Environment.Remove(key);
+                else start.Environment[key] = value;
             }
 
             using var process = Process.Start(start)!;
