@@ -19,6 +19,9 @@ internal static class NativeTestFiles
     /// <summary>TorchSharp's shipped <c>libLibTorchSharp.so</c> (linux-x64), from the test output or the NuGet cache.</summary>
     public static string ShimPath => s_shimPath.Value;
 
+    /// <summary>The shim's size in bytes; the build may have placed it as a symbolic link to the NuGet cache.</summary>
+    public static long ShimLength => (new FileInfo(ShimPath).ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? new FileInfo(ShimPath)).Length;
+
     /// <summary>Whether this host's libstdc++ already provides GLIBCXX_3.4.32 (then nothing needs patching).</summary>
     public static bool HostProvidesGlibcxx3432 => s_hostProvides3432.Value;
 
