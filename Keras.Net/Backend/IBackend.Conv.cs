@@ -9,8 +9,9 @@ public partial interface IBackend
     /// layout (spatial…, in_channels / groups, out_channels); the number of groups is
     /// in_channels / kernel.shape[-2]. <paramref name="padding"/> is <c>valid</c>, <c>same</c>
     /// (TensorFlow's rule: the odd pixel goes at the end) or <c>causal</c> (1-D: all padding in front).
+    /// A <paramref name="bias"/> (out_channels,) is added along the channel axis inside the convolution.
     /// </summary>
-    Tensor Conv(Tensor x, Tensor kernel, int[] strides, string padding, int[] dilationRate, bool channelsLast);
+    Tensor Conv(Tensor x, Tensor kernel, Tensor? bias, int[] strides, string padding, int[] dilationRate, bool channelsLast);
 
     /// <summary>
     /// Depthwise convolution with a kernel (spatial…, in_channels, depth_multiplier); output channel

@@ -15,8 +15,10 @@ public static partial class Ops
     /// <param name="padding"><c>valid</c>, <c>same</c> or (1-D) <c>causal</c>.</param>
     /// <param name="dataFormat"><c>channels_last</c> or <c>channels_first</c>.</param>
     /// <param name="dilationRate">One dilation rate, or one per spatial axis (default 1).</param>
+    /// <param name="bias">Optional (out_channels,) bias added along the channel axis, inside the convolution
+    /// (an extension of Keras's signature: it saves the separate add and its activation-sized result).</param>
     public static Tensor Conv(Tensor inputs, Tensor kernel, int[]? strides = null, string padding = "valid",
-        string dataFormat = "channels_last", int[]? dilationRate = null)
+        string dataFormat = "channels_last", int[]? dilationRate = null, Tensor? bias = null)
     {
         int rank = ConvMath.SpatialRank(inputs, "conv");
         ConvMath.CheckKernelRank(kernel, rank, "conv");
@@ -31,7 +33,9 @@ public static partial class Ops
         int groups = inChannels / kernelIn;
         if (kernel.Shape[-1] % groups != 0)
             throw new ArgumentException($"The kernel's output channels ({kernel.Shape[-1]}) must be divisible by the number of groups ({groups}).");
-        return B.Conv(inputs, kernel, ConvMath.Tuple(strides, rank, "strides"), pad,
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != kernel.Shape[-1]))
+            throw new ArgumentException($"conv: the bias must have shape ({kernel.Shape[-1]},) (the kernel's output channels); received {bias.Shape}.", nameof(bias));
+        return B.Conv(inputs, kernel, bias, ConvMath.Tuple(strides, rank, "strides"), pad,
             ConvMath.Tuple(dilationRate, rank, "dilation_rate"), last);
     }
 

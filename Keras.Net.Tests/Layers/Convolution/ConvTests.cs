@@ -267,4 +267,47 @@ public class ConvTests
     [TestMethod]
     public void Conv3DHarness() => LayerHarness.Run(() => new Conv3D(2, 2, padding: "same"),
         new Shape(1, 3, 3, 3, 2), new Shape(1, 3, 3, 3, 2), new Shape(2, 2, 2, 2, 2), new Shape(2));
+
+    // ---------------------------------------------------------------- ops.conv with a bias
+
+    [TestMethod]
+    [DataRow("channels_last")]
+    [DataRow("channels_first")]
+    public void OpsConvAddsTheBiasInsideTheConvolutionWithTheSameValuesAndGradients(string format)
+    {
+        // The bias argument must equal conv followed by a broadcast add, in values and in all three gradients.
+        bool last = format == "channels_last";
+        var x = new Variable(Ops.RandomNormal(last ? new Shape(2, 6, 5, 3) : new Shape(2, 3, 6, 5), 0, 1, 3), "x");
+        var kernel = new Variable(Ops.RandomNormal(new Shape(3, 2, 3, 4), 0, 1, 4), "kernel");
+        var bias = new Variable(Ops.RandomNormal(new Shape(4), 0, 1, 5), "bias");
+        var upstream = Ops.RandomNormal(last ? new Shape(2, 3, 3, 4) : new Shape(2, 4, 3, 3), 0, 1, 6);
+
+        (float[] Y, float[][] Grads) Run(bool fused)
+        {
+            var tape = new GradientTape();
+            var y = fused
+                ? Ops.Conv(x, kernel, [2, 2], "same", format, bias: bias)
+                : ConvLayerArgs.AddBias(Ops.Conv(x, kernel, [2, 2], "same", format), bias, 2, last);
+            var grads = tape.Gradient(Ops.Sum(Ops.Multiply(y, upstream)), [x, kernel, bias]);
+            return (y.ToArray<float>(), grads.Select(g => g.ToArray<float>()).ToArray());
+        }
+
+        var fused = Run(fused: true);
+        var separate = Run(fused: false);
+        TestUtil.AssertClose(separate.Y, fused.Y, 1e-5, "outputs");
+        for (int i = 0; i < 3; i++) TestUtil.AssertClose(separate.Grads[i], fused.Grads[i], 1e-4, $"gradient {i}");
+        // d(sum(y * u))/d(bias) is u summed over every axis but the channels.
+        var expectedBiasGrad = Ops.Sum(upstream, last ? [0, 1, 2] : [0, 2, 3]).ToArray<float>();
+        TestUtil.AssertClose(expectedBiasGrad, fused.Grads[2], 1e-4, "bias gradient");
+    }
+
+    [TestMethod]
+    public void OpsConvRefusesABiasOfTheWrongLength()
+    {
+        var x = Ops.Ones(new Shape(1, 4, 4, 2));
+        var kernel = Ops.Ones(new Shape(3, 3, 2, 5));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Ops.Conv(x, kernel, bias: Ops.Ones(new Shape(4))));
+        StringAssert.Contains(e.Message, "(5,)");
+        StringAssert.Contains(e.Message, "received (4,)");
+    }
 }

@@ -9,11 +9,14 @@ namespace Keras.Backend.Torch;
 // nothing above this file sees torch's layout.
 internal sealed partial class TorchBackend
 {
-    public Tensor Conv(Tensor x, Tensor kernel, int[] strides, string padding, int[] dilationRate, bool channelsLast)
+    public Tensor Conv(Tensor x, Tensor kernel, Tensor? bias, int[] strides, string padding, int[] dilationRate, bool channelsLast)
     {
         using var scope = torch.NewDisposeScope();
         var keras = T(kernel);
-        var y = ConvChannelsFirst(ConvToChannelsFirst(T(x), channelsLast), TorchConvWeight(keras), ConvSpatialDims(keras), strides, padding, dilationRate);
+        // torch adds the bias inside the convolution (and sums its gradient there): no separate
+        // activation-sized tensor for "conv + bias", which a training step would hold until it ends.
+        var y = ConvChannelsFirst(ConvToChannelsFirst(T(x), channelsLast), TorchConvWeight(keras), ConvSpatialDims(keras), strides, padding, dilationRate,
+            bias is null ? null : T(bias));
         return W(ConvToChannelsLast(y, channelsLast).MoveToOuterDisposeScope());
     }
 
@@ -25,7 +28,7 @@ internal sealed partial class TorchBackend
         var shape = keras.shape;
         int rank = shape.Length - 2;
         var reshaped = keras.reshape([.. shape[..rank], 1, shape[rank] * shape[rank + 1]]);
-        var y = ConvChannelsFirst(ConvToChannelsFirst(T(x), channelsLast), TorchConvWeight(reshaped), ConvSpatialDims(keras), strides, padding, dilationRate);
+        var y = ConvChannelsFirst(ConvToChannelsFirst(T(x), channelsLast), TorchConvWeight(reshaped), ConvSpatialDims(keras), strides, padding, dilationRate, null);
         return W(ConvToChannelsLast(y, channelsLast).MoveToOuterDisposeScope());
     }
 
@@ -148,7 +151,7 @@ internal sealed partial class TorchBackend
 
     // ---- helpers (also used by pooling) ----
 
-    private TT ConvChannelsFirst(TT input, TT weight, int[] kernelDims, int[] strides, string padding, int[] dilation)
+    private TT ConvChannelsFirst(TT input, TT weight, int[] kernelDims, int[] strides, string padding, int[] dilation, TT? bias)
     {
         int rank = kernelDims.Length;
         long groups = input.shape[1] / weight.shape[1];
@@ -160,9 +163,9 @@ internal sealed partial class TorchBackend
         var d = ConvLongs(dilation);
         return rank switch
         {
-            1 => torch.nn.functional.conv1d(padded, weight, null, s[0], torchPadding[0], d[0], groups),
-            2 => torch.nn.functional.conv2d(padded, weight, null, s, torchPadding, d, groups),
-            _ => torch.nn.functional.conv3d(padded, weight, null, s, torchPadding, d, groups),
+            1 => torch.nn.functional.conv1d(padded, weight, bias, s[0], torchPadding[0], d[0], groups),
+            2 => torch.nn.functional.conv2d(padded, weight, bias, s, torchPadding, d, groups),
+            _ => torch.nn.functional.conv3d(padded, weight, bias, s, torchPadding, d, groups),
         };
     }
 

@@ -232,15 +232,13 @@ public abstract class BaseConvLSTM : Layer
                 var m = Ops.Dropout(Ops.Ones(stepShape, DType), Dropout, _seeds.Next());
                 var masked = Ops.Multiply(x, Ops.ExpandDims(m, 1));
                 var conv = Ops.Conv(Ops.Reshape(masked, [batch * time, .. stepShape.Slice(1).ToLongArray()]), Gate(Kernel!, g),
-                    strides, Padding, DataFormat, dilation);
-                if (Bias is not null) conv = ConvLayerArgs.AddBias(conv, Ops.Slice(Bias, 0, g * Filters, Filters), ConvRank, ChannelsLast);
+                    strides, Padding, DataFormat, dilation, Bias is null ? null : Ops.Slice(Bias, 0, g * Filters, Filters));
                 gateInputs[g] = Ops.Reshape(conv, [batch, time, .. conv.Shape.Slice(1).ToLongArray()]);
             }
         }
         else
         {
-            var conv = Ops.Conv(folded, Kernel!, strides, Padding, DataFormat, dilation);
-            if (Bias is not null) conv = ConvLayerArgs.AddBias(conv, Bias, ConvRank, ChannelsLast);
+            var conv = Ops.Conv(folded, Kernel!, strides, Padding, DataFormat, dilation, Bias?.Value);
             gateInputs = [Ops.Reshape(conv, [batch, time, .. conv.Shape.Slice(1).ToLongArray()])];
         }
 
@@ -467,8 +465,7 @@ public sealed class ConvLSTMCell : Layer
         var o = _owner;
         int axis = o.ChannelAxisOfStep;
         int f = o.Filters;
-        var x = Ops.Conv(Ops.Cast(inputs[0], DType), Kernel!, [.. o.Strides], o.Padding, o.DataFormat, [.. o.DilationRate]);
-        if (Bias is not null) x = ConvLayerArgs.AddBias(x, Bias, o.ConvRank, o.DataFormat == "channels_last");
+        var x = Ops.Conv(Ops.Cast(inputs[0], DType), Kernel!, [.. o.Strides], o.Padding, o.DataFormat, [.. o.DilationRate], Bias?.Value);
         var z = Ops.Add(x, o.RecurrentConv(inputs[1], RecurrentKernel!));
         var i = o.RecurrentActivation.Call(Ops.Slice(z, axis, 0, f));
         var fg = o.RecurrentActivation.Call(Ops.Slice(z, axis, f, f));
