@@ -144,6 +144,13 @@ public partial interface IBackend
 
     /// <summary>Opens a scope that frees every tensor created inside it when disposed, except those kept.</summary>
     ITensorScope NewScope();
+
+    /// <summary>
+    /// Gives memory the runtime's allocators hold free back to the operating system, if the last release was
+    /// at least <paramref name="minInterval"/> ago (it costs up to ~100 ms). <c>Fit</c> calls it after every
+    /// epoch so that a long training run's resident memory follows what is in use. Returns whether it released.
+    /// </summary>
+    bool ReleaseFreeMemory(TimeSpan minInterval);
 }
 
 /// <summary>A region whose temporary tensors are freed together (see <see cref="Ops.Scope"/>).</summary>

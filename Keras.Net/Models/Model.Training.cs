@@ -245,6 +245,7 @@ public partial class Model
                             TrainStep(new Tensors(b.X), new Tensors(b.Y), b.SampleWeight);
                         }
                     }
+                    ReleaseFreeMemory();
                     if (batchLogs)
                     {
                         var logs = compiled.Results();
@@ -265,6 +266,7 @@ public partial class Model
                 foreach (var (k, v) in RunEvaluation(compiled, validation, "val_")) results[k] = v;
             }
             epochLogs = results;
+            ReleaseFreeMemory();
             cbs.Each(c => c.OnEpochEnd(epoch, results));
         }
         // With an exponential moving average of the weights, the model keeps the averaged values (as Keras does).
@@ -275,6 +277,11 @@ public partial class Model
         cbs.Each(c => c.OnTrainEnd(epochLogs));
         return history;
     }
+
+    // The runtime's allocator keeps what a step's tensors freed (glibc's heap does, fragmented by blocks of varying
+    // size); giving it back at most once a second keeps a long run's resident memory near what is in use, for about
+    // 1% of the time (a release measured 5-15 ms).
+    private static void ReleaseFreeMemory() => KerasBackend.Current.ReleaseFreeMemory(TimeSpan.FromSeconds(1));
 
     // Keras turns class_weight into per-sample weights from the labels (integer labels or one-hot rows).
     private static Tensor ClassWeightsToSampleWeights(IReadOnlyDictionary<int, double> classWeight, Tensor[] ys, Tensor? sampleWeight)

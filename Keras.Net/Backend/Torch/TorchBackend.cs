@@ -429,6 +429,9 @@ internal sealed partial class TorchBackend : IBackend
 
     public ITensorScope NewScope() => new TorchScope(torch.NewDisposeScope());
 
+    // libtorch's CPU tensors live in the C heap, which keeps freed blocks (see NativeHeap).
+    public bool ReleaseFreeMemory(TimeSpan minInterval) => _device.type == DeviceType.CPU && Keras.Native.NativeHeap.TrimIfDue(minInterval);
+
     private sealed class TorchScope(DisposeScope scope) : ITensorScope
     {
         public T1 Keep<T1>(T1 tensor) where T1 : Tensor
