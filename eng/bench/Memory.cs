@@ -27,28 +27,48 @@ internal static class MemoryBench
                 pyDir = w.ExportForPyTorch(Path.Combine(exportRoot, "memory"), raw);
             }
 
-            var runs = new Dictionary<char, Child?>();
-            foreach (char side in "KRP")
+            // Sides alternate (K R P K R P ...); each figure is the median over --memory-runs processes, since
+            // glibc's heap makes one process's peak vary by up to ±20% from run to run.
+            var runs = new Dictionary<char, List<Child>>();
+            bool failed = false;
+            for (int round = 0; round < o.MemoryRuns && !failed; round++)
             {
-                if (side == 'P' && pyDir is null) continue;
-                var start = side == 'P'
-                    ? PyTorchWorker.StartInfo(o, "--train-once", pyDir!, o.MemoryEpochs.ToString(CultureInfo.InvariantCulture), Steps(name, o).ToString(CultureInfo.InvariantCulture))
-                    : ChildProcess.Self("train", [name, side == 'K' ? "keras" : "raw", .. o.SizeArguments()]);
-                runs[side] = ChildProcess.Run(start, null, TimeSpan.FromMinutes(10));
-                report.Checkpoint();
+                foreach (char side in "KRP")
+                {
+                    if (side == 'P' && pyDir is null) continue;
+                    var start = side == 'P'
+                        ? PyTorchWorker.StartInfo(o, "--train-once", pyDir!, o.MemoryEpochs.ToString(CultureInfo.InvariantCulture), Steps(name, o).ToString(CultureInfo.InvariantCulture))
+                        : ChildProcess.Self("train", [name, side == 'K' ? "keras" : "raw", .. o.SizeArguments()]);
+                    var child = ChildProcess.Run(start, null, TimeSpan.FromMinutes(10));
+                    report.Checkpoint();
+                    if (child is null)
+                    {
+                        if (side != 'P') failed = true;
+                        continue;
+                    }
+                    if (!runs.TryGetValue(side, out var list)) runs[side] = list = [];
+                    list.Add(child);
+                }
             }
 
-            if (runs['K'] is not { } k || runs['R'] is not { } r)
+            if (failed || !runs.ContainsKey('K') || !runs.ContainsKey('R'))
             {
                 Console.WriteLine($"[memory {name}] a child failed; not reported");
                 continue;
             }
 
-            var p = runs.GetValueOrDefault('P');
-            double Peak(Child? c) => c?.Value("peak_rss_mib") ?? double.NaN;
-            double Growth(Child? c) => c is null ? double.NaN : c.Value($"rss_epoch_{o.MemoryEpochs}_mib") - c.Value("rss_epoch_1_mib");
-            Console.WriteLine($"[memory {name}] peak RSS keras {Peak(k):F0} MiB, raw {Peak(r):F0} MiB" + (p is null ? "" : $", pytorch {Peak(p):F0} MiB") +
-                $"; growth after epoch 1: keras {Growth(k):F1}, raw {Growth(r):F1}" + (p is null ? "" : $", pytorch {Growth(p):F1}") + " MiB");
+            IReadOnlyList<Child>? Side(char side) => runs.GetValueOrDefault(side);
+            double Peak(IReadOnlyList<Child>? c) => c is null ? double.NaN : Stats.Median(c.Select(run => run.Value("peak_rss_mib")));
+            double Growth(IReadOnlyList<Child>? c) => c is null
+                ? double.NaN
+                : Stats.Median(c.Select(run => run.Value($"rss_epoch_{o.MemoryEpochs}_mib") - run.Value("rss_epoch_1_mib")));
+            var k = Side('K');
+            var r = Side('R');
+            var p = Side('P');
+            Console.WriteLine($"[memory {name}] median of {o.MemoryRuns}: peak RSS keras {Peak(k):F0} MiB, raw {Peak(r):F0} MiB" + (p is null ? "" : $", pytorch {Peak(p):F0} MiB") +
+                $"; growth after epoch 1: keras {Growth(k):F1}, raw {Growth(r):F1}" + (p is null ? "" : $", pytorch {Growth(p):F1}") + " MiB" +
+                $" (keras peaks {string.Join("/", k!.Select(c => c.Value("peak_rss_mib").ToString("F0", CultureInfo.InvariantCulture)))}," +
+                $" raw {string.Join("/", r!.Select(c => c.Value("peak_rss_mib").ToString("F0", CultureInfo.InvariantCulture)))})");
 
             report.Main.Add(name, $"peak RSS, training {o.MemoryEpochs}x{Steps(name, o)} steps (MiB)", Stats.F(Peak(k), "F0"), Stats.F(Peak(r), "F0"), Stats.F(Peak(p), "F0"),
                 Stats.F(Peak(k) / Peak(r), "F3"), Stats.F(Peak(k) / Peak(p), "F3"), "<= 1.1x raw");

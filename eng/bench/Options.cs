@@ -23,6 +23,7 @@ internal sealed record Options
         "  --coldstart-runs N  cold-start processes per side (default 5, quick 3)\n" +
         "  --memory-epochs N   epochs of the per-side memory runs (default 3, quick 2)\n" +
         "  --memory-steps N    training steps per epoch in the memory runs (MLP; CNN and LSTM a third; default 150, quick 40)\n" +
+        "  --memory-runs N     processes per side in the memory part, medians reported (default 3, quick 1)\n" +
         "  --no-pytorch        skip the PyTorch side even when /usr/bin/python3 can import torch\n" +
         "  --python PATH       Python interpreter for the PyTorch side (default /usr/bin/python3)";
 
@@ -54,6 +55,9 @@ internal sealed record Options
 
     public int MemorySteps { get; init; } = 150;
 
+    /// <summary>Processes per side in the memory part (glibc's heap makes one run's peak vary by ±20%).</summary>
+    public int MemoryRuns { get; init; } = 3;
+
     public bool PyTorch { get; init; } = true;
 
     public string Python { get; init; } = "/usr/bin/python3";
@@ -80,7 +84,7 @@ internal sealed record Options
             ? new Options
             {
                 Quick = true, Pairs = 3, SegmentMs = 200, Samples = 6000, LstmSeq = 40, LstmUnits = 64, PredictCalls = 100,
-                ColdStartRuns = 3, MemoryEpochs = 2, MemorySteps = 40,
+                ColdStartRuns = 3, MemoryEpochs = 2, MemorySteps = 40, MemoryRuns = 1,
             }
             : new Options();
         for (int i = 0; i < args.Count; i++)
@@ -125,6 +129,7 @@ internal sealed record Options
                 "--coldstart-runs" => o with { ColdStartRuns = Int() },
                 "--memory-epochs" => o with { MemoryEpochs = Int() },
                 "--memory-steps" => o with { MemorySteps = Int() },
+                "--memory-runs" => o with { MemoryRuns = Int() },
                 "--no-pytorch" => o with { PyTorch = false },
                 "--python" => o with { Python = Text() },
                 _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),
