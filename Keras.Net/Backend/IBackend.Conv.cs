@@ -15,9 +15,9 @@ public partial interface IBackend
 
     /// <summary>
     /// Depthwise convolution with a kernel (spatial…, in_channels, depth_multiplier); output channel
-    /// <c>c * depth_multiplier + m</c> is input channel c convolved with kernel[…, c, m].
+    /// <c>c * depth_multiplier + m</c> is input channel c convolved with kernel[…, c, m] (plus bias[that channel]).
     /// </summary>
-    Tensor DepthwiseConv(Tensor x, Tensor kernel, int[] strides, string padding, int[] dilationRate, bool channelsLast);
+    Tensor DepthwiseConv(Tensor x, Tensor kernel, Tensor? bias, int[] strides, string padding, int[] dilationRate, bool channelsLast);
 
     /// <summary>
     /// Transposed convolution with a kernel (spatial…, out_channels, in_channels), with TensorFlow's

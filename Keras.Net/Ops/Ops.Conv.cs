@@ -33,18 +33,18 @@ public static partial class Ops
         int groups = inChannels / kernelIn;
         if (kernel.Shape[-1] % groups != 0)
             throw new ArgumentException($"The kernel's output channels ({kernel.Shape[-1]}) must be divisible by the number of groups ({groups}).");
-        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != kernel.Shape[-1]))
-            throw new ArgumentException($"conv: the bias must have shape ({kernel.Shape[-1]},) (the kernel's output channels); received {bias.Shape}.", nameof(bias));
+        CheckBias(bias, kernel.Shape[-1], "conv");
         return B.Conv(inputs, kernel, bias, ConvMath.Tuple(strides, rank, "strides"), pad,
             ConvMath.Tuple(dilationRate, rank, "dilation_rate"), last);
     }
 
     /// <summary>
     /// Depthwise convolution (Keras's <c>ops.depthwise_conv</c>): each input channel is convolved with
-    /// its own <c>depth_multiplier</c> filters; kernel (spatial…, in_channels, depth_multiplier).
+    /// its own <c>depth_multiplier</c> filters; kernel (spatial…, in_channels, depth_multiplier). An optional
+    /// bias (in_channels · depth_multiplier,) is added inside the convolution, as in <see cref="Conv"/>.
     /// </summary>
     public static Tensor DepthwiseConv(Tensor inputs, Tensor kernel, int[]? strides = null, string padding = "valid",
-        string dataFormat = "channels_last", int[]? dilationRate = null)
+        string dataFormat = "channels_last", int[]? dilationRate = null, Tensor? bias = null)
     {
         int rank = ConvMath.SpatialRank(inputs, "depthwise_conv");
         ConvMath.CheckKernelRank(kernel, rank, "depthwise_conv");
@@ -52,19 +52,27 @@ public static partial class Ops
         int inChannels = last ? inputs.Shape[-1] : inputs.Shape[1];
         if (kernel.Shape[-2] != inChannels)
             throw new ArgumentException($"depthwise_conv: the kernel {kernel.Shape} is for {kernel.Shape[-2]} input channels but the inputs {inputs.Shape} have {inChannels}.");
-        return B.DepthwiseConv(inputs, kernel, ConvMath.Tuple(strides, rank, "strides"), ConvMath.Padding(padding, false),
+        CheckBias(bias, kernel.Shape[-2] * kernel.Shape[-1], "depthwise_conv");
+        return B.DepthwiseConv(inputs, kernel, bias, ConvMath.Tuple(strides, rank, "strides"), ConvMath.Padding(padding, false),
             ConvMath.Tuple(dilationRate, rank, "dilation_rate"), last);
     }
 
     /// <summary>
     /// Separable convolution (Keras's <c>ops.separable_conv</c>): a depthwise convolution followed by
-    /// a 1×…×1 pointwise convolution (kernel (1…, in_channels × depth_multiplier, filters)).
+    /// a 1×…×1 pointwise convolution (kernel (1…, in_channels × depth_multiplier, filters)). An optional bias
+    /// (filters,) is added inside the pointwise convolution.
     /// </summary>
     public static Tensor SeparableConv(Tensor inputs, Tensor depthwiseKernel, Tensor pointwiseKernel, int[]? strides = null,
-        string padding = "valid", string dataFormat = "channels_last", int[]? dilationRate = null)
+        string padding = "valid", string dataFormat = "channels_last", int[]? dilationRate = null, Tensor? bias = null)
     {
         var depthwise = DepthwiseConv(inputs, depthwiseKernel, strides, padding, dataFormat, dilationRate);
-        return Conv(depthwise, pointwiseKernel, null, "valid", dataFormat, null);
+        return Conv(depthwise, pointwiseKernel, null, "valid", dataFormat, null, bias);
+    }
+
+    private static void CheckBias(Tensor? bias, long outChannels, string op)
+    {
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outChannels))
+            throw new ArgumentException($"{op}: the bias must have shape ({outChannels},) (the output channels); received {bias.Shape}.", nameof(bias));
     }
 
     /// <summary>

@@ -302,6 +302,33 @@ public class ConvTests
     }
 
     [TestMethod]
+    public void OpsDepthwiseConvAddsTheBiasInsideTheConvolutionWithTheSameValuesAndGradients()
+    {
+        // Output channel c * multiplier + m gets bias[c * multiplier + m], as with the separate add.
+        var x = new Variable(Ops.RandomNormal(new Shape(2, 5, 5, 3), 0, 1, 7), "x");
+        var kernel = new Variable(Ops.RandomNormal(new Shape(3, 3, 3, 2), 0, 1, 8), "kernel");
+        var bias = new Variable(Ops.RandomNormal(new Shape(6), 0, 1, 9), "bias");
+        var upstream = Ops.RandomNormal(new Shape(2, 3, 3, 6), 0, 1, 10);
+
+        (float[] Y, float[][] Grads) Run(bool fused)
+        {
+            var tape = new GradientTape();
+            var y = fused
+                ? Ops.DepthwiseConv(x, kernel, bias: bias)
+                : ConvLayerArgs.AddBias(Ops.DepthwiseConv(x, kernel), bias, 2, channelsLast: true);
+            var grads = tape.Gradient(Ops.Sum(Ops.Multiply(y, upstream)), [x, kernel, bias]);
+            return (y.ToArray<float>(), grads.Select(g => g.ToArray<float>()).ToArray());
+        }
+
+        var fused = Run(fused: true);
+        var separate = Run(fused: false);
+        TestUtil.AssertClose(separate.Y, fused.Y, 1e-5, "outputs");
+        for (int i = 0; i < 3; i++) TestUtil.AssertClose(separate.Grads[i], fused.Grads[i], 1e-4, $"gradient {i}");
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Ops.DepthwiseConv(x, kernel, bias: Ops.Ones(new Shape(3))));
+        StringAssert.Contains(e.Message, "(6,)");
+    }
+
+    [TestMethod]
     public void OpsConvRefusesABiasOfTheWrongLength()
     {
         var x = Ops.Ones(new Shape(1, 4, 4, 2));

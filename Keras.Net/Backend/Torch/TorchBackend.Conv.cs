@@ -20,7 +20,7 @@ internal sealed partial class TorchBackend
         return W(ConvToChannelsLast(y, channelsLast).MoveToOuterDisposeScope());
     }
 
-    public Tensor DepthwiseConv(Tensor x, Tensor kernel, int[] strides, string padding, int[] dilationRate, bool channelsLast)
+    public Tensor DepthwiseConv(Tensor x, Tensor kernel, Tensor? bias, int[] strides, string padding, int[] dilationRate, bool channelsLast)
     {
         using var scope = torch.NewDisposeScope();
         // (k…, in, multiplier) → (k…, 1, in · multiplier): a grouped convolution with one group per input channel.
@@ -28,7 +28,8 @@ internal sealed partial class TorchBackend
         var shape = keras.shape;
         int rank = shape.Length - 2;
         var reshaped = keras.reshape([.. shape[..rank], 1, shape[rank] * shape[rank + 1]]);
-        var y = ConvChannelsFirst(ConvToChannelsFirst(T(x), channelsLast), TorchConvWeight(reshaped), ConvSpatialDims(keras), strides, padding, dilationRate, null);
+        var y = ConvChannelsFirst(ConvToChannelsFirst(T(x), channelsLast), TorchConvWeight(reshaped), ConvSpatialDims(keras), strides, padding, dilationRate,
+            bias is null ? null : T(bias));
         return W(ConvToChannelsLast(y, channelsLast).MoveToOuterDisposeScope());
     }
 

@@ -98,8 +98,7 @@ public abstract class BaseDepthwiseConv : Layer
     /// <inheritdoc />
     protected override Tensors Call(Tensors inputs, bool training, Tensors? mask)
     {
-        var y = Ops.DepthwiseConv(Ops.Cast(inputs, DType), _kernel!, [.. Strides], Padding, DataFormat, [.. DilationRate]);
-        if (_bias is not null) y = ConvLayerArgs.AddBias(y, _bias, ConvRank, ChannelsLast);
+        var y = Ops.DepthwiseConv(Ops.Cast(inputs, DType), _kernel!, [.. Strides], Padding, DataFormat, [.. DilationRate], _bias?.Value);
         return Activation.IsLinear ? y : Activation.Call(y);
     }
 

@@ -117,8 +117,7 @@ public abstract class BaseSeparableConv : Layer
     /// <inheritdoc />
     protected override Tensors Call(Tensors inputs, bool training, Tensors? mask)
     {
-        var y = Ops.SeparableConv(Ops.Cast(inputs, DType), _depthwise!, _pointwise!, [.. Strides], Padding, DataFormat, [.. DilationRate]);
-        if (_bias is not null) y = ConvLayerArgs.AddBias(y, _bias, ConvRank, ChannelsLast);
+        var y = Ops.SeparableConv(Ops.Cast(inputs, DType), _depthwise!, _pointwise!, [.. Strides], Padding, DataFormat, [.. DilationRate], _bias?.Value);
         return Activation.IsLinear ? y : Activation.Call(y);
     }
 
