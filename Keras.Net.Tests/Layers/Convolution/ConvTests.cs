@@ -270,6 +270,28 @@ public class ConvTests
 
     // ---------------------------------------------------------------- ops.conv with a bias
 
+    /// <summary>
+    /// <paramref name="convolve"/> with the bias passed in must equal it without the bias followed by
+    /// <paramref name="addBias"/>, in values and in the gradients of x, kernel and bias; returns the bias gradient.
+    /// </summary>
+    private static float[] AssertBiasInsideMatchesSeparateAdd(Variable x, Variable kernel, Variable bias, Tensor upstream,
+        Func<Tensor?, Tensor> convolve, Func<Tensor, Tensor> addBias)
+    {
+        (float[] Y, float[][] Grads) Run(bool inside)
+        {
+            var tape = new GradientTape();
+            var y = inside ? convolve(bias) : addBias(convolve(null));
+            var grads = tape.Gradient(Ops.Sum(Ops.Multiply(y, upstream)), [x, kernel, bias]);
+            return (y.ToArray<float>(), grads.Select(g => g.ToArray<float>()).ToArray());
+        }
+
+        var fused = Run(inside: true);
+        var separate = Run(inside: false);
+        TestUtil.AssertClose(separate.Y, fused.Y, 1e-5, "outputs");
+        for (int i = 0; i < 3; i++) TestUtil.AssertClose(separate.Grads[i], fused.Grads[i], 1e-4, $"gradient {i}");
+        return fused.Grads[2];
+    }
+
     [TestMethod]
     [DataRow("channels_last")]
     [DataRow("channels_first")]
@@ -282,23 +304,12 @@ public class ConvTests
         var bias = new Variable(Ops.RandomNormal(new Shape(4), 0, 1, 5), "bias");
         var upstream = Ops.RandomNormal(last ? new Shape(2, 3, 3, 4) : new Shape(2, 4, 3, 3), 0, 1, 6);
 
-        (float[] Y, float[][] Grads) Run(bool fused)
-        {
-            var tape = new GradientTape();
-            var y = fused
-                ? Ops.Conv(x, kernel, [2, 2], "same", format, bias: bias)
-                : ConvLayerArgs.AddBias(Ops.Conv(x, kernel, [2, 2], "same", format), bias, 2, last);
-            var grads = tape.Gradient(Ops.Sum(Ops.Multiply(y, upstream)), [x, kernel, bias]);
-            return (y.ToArray<float>(), grads.Select(g => g.ToArray<float>()).ToArray());
-        }
-
-        var fused = Run(fused: true);
-        var separate = Run(fused: false);
-        TestUtil.AssertClose(separate.Y, fused.Y, 1e-5, "outputs");
-        for (int i = 0; i < 3; i++) TestUtil.AssertClose(separate.Grads[i], fused.Grads[i], 1e-4, $"gradient {i}");
+        var biasGradient = AssertBiasInsideMatchesSeparateAdd(x, kernel, bias, upstream,
+            b => Ops.Conv(x, kernel, [2, 2], "same", format, bias: b),
+            y => ConvLayerArgs.AddBias(y, bias, 2, last));
         // d(sum(y * u))/d(bias) is u summed over every axis but the channels.
         var expectedBiasGrad = Ops.Sum(upstream, last ? [0, 1, 2] : [0, 2, 3]).ToArray<float>();
-        TestUtil.AssertClose(expectedBiasGrad, fused.Grads[2], 1e-4, "bias gradient");
+        TestUtil.AssertClose(expectedBiasGrad, biasGradient, 1e-4, "bias gradient");
     }
 
     [TestMethod]
@@ -310,20 +321,9 @@ public class ConvTests
         var bias = new Variable(Ops.RandomNormal(new Shape(6), 0, 1, 9), "bias");
         var upstream = Ops.RandomNormal(new Shape(2, 3, 3, 6), 0, 1, 10);
 
-        (float[] Y, float[][] Grads) Run(bool fused)
-        {
-            var tape = new GradientTape();
-            var y = fused
-                ? Ops.DepthwiseConv(x, kernel, bias: bias)
-                : ConvLayerArgs.AddBias(Ops.DepthwiseConv(x, kernel), bias, 2, channelsLast: true);
-            var grads = tape.Gradient(Ops.Sum(Ops.Multiply(y, upstream)), [x, kernel, bias]);
-            return (y.ToArray<float>(), grads.Select(g => g.ToArray<float>()).ToArray());
-        }
-
-        var fused = Run(fused: true);
-        var separate = Run(fused: false);
-        TestUtil.AssertClose(separate.Y, fused.Y, 1e-5, "outputs");
-        for (int i = 0; i < 3; i++) TestUtil.AssertClose(separate.Grads[i], fused.Grads[i], 1e-4, $"gradient {i}");
+        AssertBiasInsideMatchesSeparateAdd(x, kernel, bias, upstream,
+            b => Ops.DepthwiseConv(x, kernel, bias: b),
+            y => ConvLayerArgs.AddBias(y, bias, 2, channelsLast: true));
         var e = Assert.ThrowsExactly<ArgumentException>(() => Ops.DepthwiseConv(x, kernel, bias: Ops.Ones(new Shape(3))));
         StringAssert.Contains(e.Message, "(6,)");
     }
